@@ -1,0 +1,138 @@
+//===- Driver.cpp - overlordc command line ----------------------*- C++ -*-===//
+//
+// Sub-commands are llvm::cl::SubCommands. Options shared by every command
+// that reads a deployment file (-f, -e, diagnostics) are registered on each
+// of them.
+//
+//===----------------------------------------------------------------------===//
+#include "overlord/Driver/Driver.h"
+
+#include "overlord/Driver/Frontend.h"
+#include "overlord/Sema/SpecChecker.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace overlord;
+using namespace overlord::driver;
+namespace cl = llvm::cl;
+
+namespace {
+
+/// The options of every command that reads a deployment file.
+struct CommonOptions {
+  cl::SubCommand &Sub;
+  cl::opt<std::string> File;
+  cl::list<std::string> EnvFiles;
+  cl::opt<unsigned> ErrorLimit;
+  cl::opt<std::string> DiagFormat;
+  cl::opt<bool> Werror;
+  cl::opt<bool> Color;
+
+  explicit CommonOptions(cl::SubCommand &S)
+      : Sub(S),
+        File("f", cl::desc("Deployment file ('-' for standard input)"),
+             cl::value_desc("file"), cl::sub(S)),
+        EnvFiles("e", cl::desc("Load variables from this .env file "
+                               "(repeatable; default ./.env)"),
+                 cl::value_desc("envfile"), cl::sub(S)),
+        ErrorLimit("error-limit",
+                   cl::desc("Stop after this many errors (0: no limit)"),
+                   cl::init(20), cl::sub(S)),
+        DiagFormat("diagnostics-format",
+                   cl::desc("Diagnostics format: text or json"),
+                   cl::init("text"), cl::sub(S)),
+        Werror("Werror", cl::desc("Treat warnings as errors"), cl::sub(S)),
+        Color("color", cl::desc("Colour diagnostics"), cl::sub(S)) {}
+};
+
+cl::SubCommand CheckCmd("check", "Validate a deployment file completely");
+cl::SubCommand PrintSpecCmd(
+    "print-spec", "Print the fully defaulted specification as JSON");
+
+CommonOptions CheckOpts(CheckCmd);
+CommonOptions PrintSpecOpts(PrintSpecCmd);
+cl::opt<bool> ShowSecrets("show-secrets",
+                          cl::desc("Print access tokens in clear"));
+cl::alias EnvFileLongCheck("env-file", cl::aliasopt(CheckOpts.EnvFiles));
+cl::alias EnvFileLongPrint("env-file", cl::aliasopt(PrintSpecOpts.EnvFiles));
+cl::alias FileLongCheck("file", cl::aliasopt(CheckOpts.File));
+cl::alias FileLongPrint("file", cl::aliasopt(PrintSpecOpts.File));
+
+/// Configures the engine from the common options; false on a usage error.
+bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
+  if (O.DiagFormat == "json")
+    Diags.setFormat(overlord::DiagFormat::Json);
+  else if (O.DiagFormat != "text") {
+    llvm::errs() << "overlordc: error: unknown diagnostics format '"
+                 << O.DiagFormat << "'; use 'text' or 'json'\n";
+    return false;
+  }
+  if (O.File.empty()) {
+    llvm::errs() << "overlordc " << O.Sub.getName()
+                 << ": error: no deployment file; use '-f FILE'\n";
+    return false;
+  }
+  Diags.setErrorLimit(O.ErrorLimit);
+  Diags.setWarningsAsErrors(O.Werror);
+  Diags.setShowColors(O.Color);
+  return true;
+}
+
+FrontendOptions frontendOptions(CommonOptions &O) {
+  FrontendOptions FO;
+  FO.File = O.File;
+  FO.EnvFiles.assign(O.EnvFiles.begin(), O.EnvFiles.end());
+  return FO;
+}
+
+int runCheck() {
+  llvm::SourceMgr SM;
+  DiagnosticEngine Diags(SM);
+  if (!configure(CheckOpts, Diags))
+    return ExitUsage;
+  Frontend FE(Diags, Environment::fromProcess());
+  std::optional<ast::Deployment> D = FE.load(frontendOptions(CheckOpts));
+  Diags.flush(llvm::errs());
+  return D && !Diags.hasErrors() ? ExitOk : ExitErrors;
+}
+
+int runPrintSpec() {
+  llvm::SourceMgr SM;
+  DiagnosticEngine Diags(SM);
+  if (!configure(PrintSpecOpts, Diags))
+    return ExitUsage;
+  Frontend FE(Diags, Environment::fromProcess());
+  std::optional<ast::Deployment> D = FE.load(frontendOptions(PrintSpecOpts));
+  Diags.flush(llvm::errs());
+  if (!D || Diags.hasErrors())
+    return ExitErrors;
+  llvm::outs() << llvm::formatv("{0:4}", sema::printSpec(*D, ShowSecrets))
+               << "\n";
+  return ExitOk;
+}
+
+} // namespace
+
+int overlord::driver::run(int argc, char **argv) {
+  cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
+    OS << "overlordc " OVERLORD_VERSION "\n";
+  });
+  std::string Errors;
+  llvm::raw_string_ostream ErrOS(Errors);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "overlord compiler: check, plan and "
+                                   "apply deployment files\n",
+                                   &ErrOS)) {
+    llvm::errs() << ErrOS.str();
+    return ExitUsage;
+  }
+  if (CheckCmd)
+    return runCheck();
+  if (PrintSpecCmd)
+    return runPrintSpec();
+  llvm::errs() << "overlordc: error: no command; run 'overlordc --help'\n";
+  return ExitUsage;
+}
