@@ -24,7 +24,7 @@ namespace {
 /// The options of every command that reads a deployment file.
 struct CommonOptions {
   cl::SubCommand &Sub;
-  cl::opt<std::string> File;
+  cl::list<std::string> Files;
   cl::list<std::string> EnvFiles;
   cl::opt<unsigned> ErrorLimit;
   cl::opt<std::string> DiagFormat;
@@ -33,7 +33,8 @@ struct CommonOptions {
 
   explicit CommonOptions(cl::SubCommand &S)
       : Sub(S),
-        File("f", cl::desc("Deployment file ('-' for standard input)"),
+        Files("f", cl::desc("Deployment file ('-' for standard input); check "
+                            "takes several"),
              cl::value_desc("file"), cl::sub(S)),
         EnvFiles("e", cl::desc("Load variables from this .env file "
                                "(repeatable; default ./.env)"),
@@ -58,8 +59,8 @@ cl::opt<bool> ShowSecrets("show-secrets",
                           cl::desc("Print access tokens in clear"));
 cl::alias EnvFileLongCheck("env-file", cl::aliasopt(CheckOpts.EnvFiles));
 cl::alias EnvFileLongPrint("env-file", cl::aliasopt(PrintSpecOpts.EnvFiles));
-cl::alias FileLongCheck("file", cl::aliasopt(CheckOpts.File));
-cl::alias FileLongPrint("file", cl::aliasopt(PrintSpecOpts.File));
+cl::alias FileLongCheck("file", cl::aliasopt(CheckOpts.Files));
+cl::alias FileLongPrint("file", cl::aliasopt(PrintSpecOpts.Files));
 
 /// Configures the engine from the common options; false on a usage error.
 bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
@@ -70,7 +71,7 @@ bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
                  << O.DiagFormat << "'; use 'text' or 'json'\n";
     return false;
   }
-  if (O.File.empty()) {
+  if (O.Files.empty()) {
     llvm::errs() << "overlordc " << O.Sub.getName()
                  << ": error: no deployment file; use '-f FILE'\n";
     return false;
@@ -81,9 +82,9 @@ bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
   return true;
 }
 
-FrontendOptions frontendOptions(CommonOptions &O) {
+FrontendOptions frontendOptions(CommonOptions &O, const std::string &File) {
   FrontendOptions FO;
-  FO.File = O.File;
+  FO.File = File;
   FO.EnvFiles.assign(O.EnvFiles.begin(), O.EnvFiles.end());
   return FO;
 }
@@ -93,10 +94,18 @@ int runCheck() {
   DiagnosticEngine Diags(SM);
   if (!configure(CheckOpts, Diags))
     return ExitUsage;
-  Frontend FE(Diags, Environment::fromProcess());
-  std::optional<ast::Deployment> D = FE.load(frontendOptions(CheckOpts));
-  Diags.flush(llvm::errs());
-  return D && !Diags.hasErrors() ? ExitOk : ExitErrors;
+  // Each file is checked on its own, as if by its own run: its own
+  // environment, its own diagnostics in source order.
+  Environment Process = Environment::fromProcess();
+  bool Failed = false;
+  for (const std::string &File : CheckOpts.Files) {
+    Frontend FE(Diags, Process);
+    std::optional<ast::Deployment> D =
+        FE.load(frontendOptions(CheckOpts, File));
+    Failed |= !D || Diags.hasErrors();
+    Diags.flush(llvm::errs());
+  }
+  return Failed ? ExitErrors : ExitOk;
 }
 
 int runPrintSpec() {
@@ -104,8 +113,13 @@ int runPrintSpec() {
   DiagnosticEngine Diags(SM);
   if (!configure(PrintSpecOpts, Diags))
     return ExitUsage;
+  if (PrintSpecOpts.Files.size() != 1) {
+    llvm::errs() << "overlordc print-spec: error: exactly one '-f FILE'\n";
+    return ExitUsage;
+  }
   Frontend FE(Diags, Environment::fromProcess());
-  std::optional<ast::Deployment> D = FE.load(frontendOptions(PrintSpecOpts));
+  std::optional<ast::Deployment> D =
+      FE.load(frontendOptions(PrintSpecOpts, PrintSpecOpts.Files.front()));
   Diags.flush(llvm::errs());
   if (!D || Diags.hasErrors())
     return ExitErrors;
@@ -133,6 +147,8 @@ int overlord::driver::run(int argc, char **argv) {
     return runCheck();
   if (PrintSpecCmd)
     return runPrintSpec();
+  if (int RC = runLintCommands(); RC >= 0)
+    return RC;
   llvm::errs() << "overlordc: error: no command; run 'overlordc --help'\n";
   return ExitUsage;
 }

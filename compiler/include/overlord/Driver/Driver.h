@@ -16,6 +16,10 @@ enum ExitCode { ExitOk = 0, ExitErrors = 1, ExitUsage = 2 };
 /// Runs overlordc with a full argv (argv[0] is the program name).
 int run(int argc, char **argv);
 
+/// Runs `check-makejail` / `check-director` when one of them was selected on
+/// the command line (LintCommands.cpp); returns -1 otherwise.
+int runLintCommands();
+
 } // namespace overlord::driver
 
 #endif // OVERLORD_DRIVER_DRIVER_H
