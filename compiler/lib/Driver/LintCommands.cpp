@@ -1,4 +1,14 @@
-// STUB (replaced by the AppJail helper): `overlordc check-makejail` and
-// `overlordc check-director`.
+//===- LintCommands.cpp - Standalone AppJail file checks --------*- C++ -*-===//
+//
+// Dispatches the commands that check one AppJail file on its own:
+// `overlordc check-makejail` (LintMakejail.cpp) and `overlordc
+// check-director` (LintDirector.cpp).
+//
+//===----------------------------------------------------------------------===//
 #include "overlord/Driver/Driver.h"
-int overlord::driver::runLintCommands() { return -1; }
+
+int overlord::driver::runLintCommands() {
+  if (int RC = runCheckMakejail(); RC >= 0)
+    return RC;
+  return runCheckDirector();
+}

@@ -19,6 +19,10 @@ int run(int argc, char **argv);
 /// Runs `check-makejail` / `check-director` when one of them was selected on
 /// the command line (LintCommands.cpp); returns -1 otherwise.
 int runLintCommands();
+/// `overlordc check-makejail FILE...`; -1 when not selected.
+int runCheckMakejail();
+/// `overlordc check-director -f FILE...`; -1 when not selected.
+int runCheckDirector();
 
 } // namespace overlord::driver
 
