@@ -7,7 +7,7 @@ import lit.formats
 config.name = "overlord"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test", ".yml", ".yaml"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "run_lit.py", "expect_exit.py"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "run_lit.py", "expect_exit.py", "diag_coverage.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.overlord_obj_root, "test")
 

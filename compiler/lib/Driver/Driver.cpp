@@ -30,6 +30,7 @@ struct CommonOptions {
   cl::opt<std::string> DiagFormat;
   cl::opt<bool> Werror;
   cl::opt<bool> Color;
+  cl::opt<uint64_t> MaxFileBytes;
 
   explicit CommonOptions(cl::SubCommand &S)
       : Sub(S),
@@ -46,7 +47,10 @@ struct CommonOptions {
                    cl::desc("Diagnostics format: text or json"),
                    cl::init("text"), cl::sub(S)),
         Werror("Werror", cl::desc("Treat warnings as errors"), cl::sub(S)),
-        Color("color", cl::desc("Colour diagnostics"), cl::sub(S)) {}
+        Color("color", cl::desc("Colour diagnostics"), cl::sub(S)),
+        MaxFileBytes("max-file-bytes",
+                     cl::desc("Refuse input files larger than this"),
+                     cl::init(64 << 20), cl::sub(S)) {}
 };
 
 cl::SubCommand CheckCmd("check", "Validate a deployment file completely");
@@ -85,6 +89,7 @@ bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
 FrontendOptions frontendOptions(CommonOptions &O, const std::string &File) {
   FrontendOptions FO;
   FO.File = File;
+  FO.MaxFileBytes = O.MaxFileBytes;
   FO.EnvFiles.assign(O.EnvFiles.begin(), O.EnvFiles.end());
   return FO;
 }
