@@ -41,7 +41,9 @@ std::unique_ptr<ast::Document> parseBuffer(unsigned BufferID,
 
 /// Parses the decoded text of the string scalar S (e.g. `projectFile: |`)
 /// as a YAML document. Every location is mapped through S.Origin into the
-/// outer file.
+/// outer file. `!ENV` scalars are NOT expanded here: Director expands them on
+/// the node with the node's environment (OVERLORD_METADATA, the project's
+/// `environment`), so they keep their text and get FromEnv set.
 std::unique_ptr<ast::Document> parseEmbedded(const ast::Value &S,
                                              DiagnosticEngine &Diags,
                                              const ParseOptions &Opts);
