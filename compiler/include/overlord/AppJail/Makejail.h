@@ -11,6 +11,7 @@
 #define OVERLORD_APPJAIL_MAKEJAIL_H
 
 #include "overlord/AST/Value.h"
+#include "overlord/AppJail/Options.h"
 #include "overlord/Support/Diagnostics.h"
 
 #include <optional>
@@ -45,6 +46,11 @@ ast::TextOrigin originForBuffer(llvm::StringRef Buffer);
 /// file, cmd, git, gh/github, gh-ssh/github-ssh, gl/gitlab,
 /// gl-ssh/gitlab-ssh, fetch; `gh+user/repo` needs `user/repo`.
 bool checkMakejailReference(llvm::StringRef Ref, llvm::SMRange Range,
+                            DiagnosticEngine &Diags);
+
+/// As above, with the positions of Ref's bytes known one by one (an
+/// INCLUDE line in a Makejail).
+bool checkMakejailReference(llvm::StringRef Ref, const TextLocator &Loc,
                             DiagnosticEngine &Diags);
 
 } // namespace overlord::appjail
