@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh), then runs the main job on the examples:
-# `overlordc check` on every deployment file in examples/ and
-# `overlordc print-spec` on the filebrowser example.
+# `overlordc check` on every deployment file in examples/ (each with its env
+# file) and `overlordc print-spec` on the filebrowser example.
+#
+# Env file of examples/<name>.yml: examples/<name>.env; the two VM files use
+# the article's profile, examples/.profile-vmtest.env (see examples/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 BUILD_DIR=${BUILD_DIR:-build}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$(pwd)/$BUILD_DIR" ;; esac
 OVERLORDC="$BUILD_DIR/bin/overlordc"
 cd examples
 for f in *.yml; do
   env_args=()
-  [ -f "${f%.yml}.env" ] && env_args=(-e "${f%.yml}.env")
-  if "../$OVERLORDC" check -f "$f" "${env_args[@]}"; then echo "check $f: ok"; else echo "check $f: FAILED"; exit 1; fi
+  case "$f" in
+    vm.yml | vm-metadata.yml) env_args=(-e .profile-vmtest.env) ;;
+    *) [ -f "${f%.yml}.env" ] && env_args=(-e "${f%.yml}.env") ;;
+  esac
+  if "$OVERLORDC" check -f "$f" "${env_args[@]}"; then echo "check $f: ok"; else echo "check $f: FAILED"; exit 1; fi
 done
-"../$OVERLORDC" print-spec -f filebrowser.yml -e filebrowser.env
+"$OVERLORDC" print-spec -f filebrowser.yml -e filebrowser.env
