@@ -8,12 +8,18 @@
 #include "overlord/Driver/Driver.h"
 
 #include "overlord/Driver/Frontend.h"
+#include "overlord/Driver/PlanBuild.h"
+#include "overlord/Driver/PlanCommands.h"
 #include "overlord/Sema/SpecChecker.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
 
 using namespace overlord;
 using namespace overlord::driver;
@@ -60,7 +66,8 @@ cl::SubCommand PrintSpecCmd(
 CommonOptions CheckOpts(CheckCmd);
 CommonOptions PrintSpecOpts(PrintSpecCmd);
 cl::opt<bool> ShowSecrets("show-secrets",
-                          cl::desc("Print access tokens in clear"));
+                          cl::desc("Print access tokens in clear"),
+                          cl::sub(PrintSpecCmd));
 cl::alias EnvFileLongCheck("env-file", cl::aliasopt(CheckOpts.EnvFiles));
 cl::alias EnvFileLongPrint("env-file", cl::aliasopt(PrintSpecOpts.EnvFiles));
 cl::alias FileLongCheck("file", cl::aliasopt(CheckOpts.Files));
@@ -94,21 +101,58 @@ FrontendOptions frontendOptions(CommonOptions &O, const std::string &File) {
   return FO;
 }
 
-int runCheck() {
+cl::opt<unsigned> Jobs("j",
+                       cl::desc("Check this many files at once (default: "
+                                "one per core)"),
+                       cl::init(0), cl::sub(CheckCmd));
+
+/// Checks one file as if by its own run: its own SourceMgr, engine and
+/// environment. Diagnostics go to Out; returns true when it has no errors.
+bool checkOneFile(const std::string &File, const Environment &Process,
+                  std::string &Out) {
   llvm::SourceMgr SM;
   DiagnosticEngine Diags(SM);
+  llvm::raw_string_ostream OS(Out);
   if (!configure(CheckOpts, Diags))
-    return ExitUsage;
-  // Each file is checked on its own, as if by its own run: its own
-  // environment, its own diagnostics in source order.
+    return false;
+  Frontend FE(Diags, Process);
+  std::optional<ast::Deployment> D = FE.load(frontendOptions(CheckOpts, File));
+  bool Ok = D && !Diags.hasErrors();
+  Diags.flush(OS);
+  return Ok;
+}
+
+/// `overlordc check -f A -f B ...`: files are independent, so they are
+/// checked in parallel; output is printed in the order the files were given.
+int runCheck() {
+  {
+    llvm::SourceMgr SM;
+    DiagnosticEngine Probe(SM);
+    if (!configure(CheckOpts, Probe))
+      return ExitUsage;
+  }
   Environment Process = Environment::fromProcess();
+  size_t N = CheckOpts.Files.size();
+  std::vector<std::string> Outputs(N);
+  std::vector<char> Ok(N, 0);
+  std::atomic<size_t> Next{0};
+  auto Worker = [&] {
+    for (size_t I = Next++; I < N; I = Next++)
+      Ok[I] = checkOneFile(CheckOpts.Files[I], Process, Outputs[I]);
+  };
+  unsigned Threads = Jobs ? unsigned(Jobs)
+                          : std::max(1u, std::thread::hardware_concurrency());
+  Threads = unsigned(std::min<size_t>(Threads, N));
+  std::vector<std::thread> Pool;
+  for (unsigned T = 1; T < Threads; ++T)
+    Pool.emplace_back(Worker);
+  Worker();
+  for (std::thread &T : Pool)
+    T.join();
   bool Failed = false;
-  for (const std::string &File : CheckOpts.Files) {
-    Frontend FE(Diags, Process);
-    std::optional<ast::Deployment> D =
-        FE.load(frontendOptions(CheckOpts, File));
-    Failed |= !D || Diags.hasErrors();
-    Diags.flush(llvm::errs());
+  for (size_t I = 0; I < N; ++I) {
+    llvm::errs() << Outputs[I];
+    Failed |= !Ok[I];
   }
   return Failed ? ExitErrors : ExitOk;
 }
@@ -153,6 +197,10 @@ int overlord::driver::run(int argc, char **argv) {
   if (PrintSpecCmd)
     return runPrintSpec();
   if (int RC = runLintCommands(); RC >= 0)
+    return RC;
+  if (int RC = runPlanBuild(); RC >= 0)
+    return RC;
+  if (int RC = runPlanCommands(); RC >= 0)
     return RC;
   llvm::errs() << "overlordc: error: no command; run 'overlordc --help'\n";
   return ExitUsage;

@@ -86,4 +86,12 @@ TEST(Suggest, PrefersCaseInsensitiveThenEditDistance) {
   EXPECT_EQ(didYouMean("kind"), "; did you mean 'kind'?");
 }
 
+TEST(Suggest, TranspositionIsOneEdit) {
+  llvm::StringRef Instr[] = {"RUN", "RAW", "CMD"};
+  EXPECT_EQ(suggestClosest("RNU", Instr), "RUN");
+  llvm::StringRef Opts[] = {"start", "stop"};
+  EXPECT_EQ(suggestClosest("statr", Opts), "start");
+  EXPECT_EQ(suggestClosest("sta", Opts), "");
+}
+
 } // namespace

@@ -15,7 +15,8 @@
 namespace overlord {
 
 /// The closest of Candidates to Name, or "" when none is close enough
-/// (distance greater than a third of the name's length, at least 1, at most 3).
+/// (distance greater than a third of the name's length, at least 1, at most 3;
+/// swapping two neighbouring letters counts as one edit).
 std::string suggestClosest(llvm::StringRef Name,
                            llvm::ArrayRef<llvm::StringRef> Candidates);
 
