@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "overlord/Driver/Driver.h"
 
+#include "overlord/Driver/DiagOptions.h"
 #include "overlord/Driver/Frontend.h"
 #include "overlord/Driver/PlanBuild.h"
 #include "overlord/Driver/PlanCommands.h"
@@ -32,28 +33,18 @@ struct CommonOptions {
   cl::SubCommand &Sub;
   cl::list<std::string> Files;
   cl::list<std::string> EnvFiles;
-  cl::opt<unsigned> ErrorLimit;
-  cl::opt<std::string> DiagFormat;
-  cl::opt<bool> Werror;
-  cl::opt<bool> Color;
+  DiagOptions Diag;
   cl::opt<uint64_t> MaxFileBytes;
 
   explicit CommonOptions(cl::SubCommand &S)
       : Sub(S),
         Files("f", cl::desc("Deployment file ('-' for standard input); check "
                             "takes several"),
-             cl::value_desc("file"), cl::sub(S)),
+              cl::value_desc("file"), cl::sub(S)),
         EnvFiles("e", cl::desc("Load variables from this .env file "
                                "(repeatable; default ./.env)"),
                  cl::value_desc("envfile"), cl::sub(S)),
-        ErrorLimit("error-limit",
-                   cl::desc("Stop after this many errors (0: no limit)"),
-                   cl::init(20), cl::sub(S)),
-        DiagFormat("diagnostics-format",
-                   cl::desc("Diagnostics format: text or json"),
-                   cl::init("text"), cl::sub(S)),
-        Werror("Werror", cl::desc("Treat warnings as errors"), cl::sub(S)),
-        Color("color", cl::desc("Colour diagnostics"), cl::sub(S)),
+        Diag(S),
         MaxFileBytes("max-file-bytes",
                      cl::desc("Refuse input files larger than this"),
                      cl::init(64 << 20), cl::sub(S)) {}
@@ -75,21 +66,13 @@ cl::alias FileLongPrint("file", cl::aliasopt(PrintSpecOpts.Files));
 
 /// Configures the engine from the common options; false on a usage error.
 bool configure(CommonOptions &O, DiagnosticEngine &Diags) {
-  if (O.DiagFormat == "json")
-    Diags.setFormat(overlord::DiagFormat::Json);
-  else if (O.DiagFormat != "text") {
-    llvm::errs() << "overlordc: error: unknown diagnostics format '"
-                 << O.DiagFormat << "'; use 'text' or 'json'\n";
+  if (!O.Diag.apply(Diags))
     return false;
-  }
   if (O.Files.empty()) {
     llvm::errs() << "overlordc " << O.Sub.getName()
                  << ": error: no deployment file; use '-f FILE'\n";
     return false;
   }
-  Diags.setErrorLimit(O.ErrorLimit);
-  Diags.setWarningsAsErrors(O.Werror);
-  Diags.setShowColors(O.Color);
   return true;
 }
 

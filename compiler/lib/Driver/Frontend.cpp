@@ -44,18 +44,22 @@ unsigned Frontend::readFile(llvm::StringRef Path, llvm::SMRange From,
   return SM.AddNewSourceBuffer(std::move(*BufOr), llvm::SMLoc());
 }
 
-std::optional<ast::Deployment> Frontend::load(const FrontendOptions &Opts) {
-  // Env files first: `!ENV` in the deployment file reads them.
+bool Frontend::loadEnvFiles(const FrontendOptions &Opts) {
   std::vector<std::string> EnvFiles = Opts.EnvFiles;
-  bool Explicit = !EnvFiles.empty();
-  if (!Explicit && Opts.DefaultEnvFile && llvm::sys::fs::exists(".env"))
+  if (EnvFiles.empty() && Opts.DefaultEnvFile && llvm::sys::fs::exists(".env"))
     EnvFiles.push_back(".env");
-  bool EnvOk = true;
+  bool Ok = true;
   for (const std::string &F : EnvFiles) {
     unsigned Buf = readFile(F, llvm::SMRange(), Opts.MaxFileBytes);
     if (!Buf || !yaml::loadEnvFile(Buf, Diags, Env))
-      EnvOk = false;
+      Ok = false;
   }
+  return Ok;
+}
+
+std::optional<ast::Deployment> Frontend::load(const FrontendOptions &Opts) {
+  // Env files first: `!ENV` in the deployment file reads them.
+  bool EnvOk = loadEnvFiles(Opts);
 
   // The reference sets these just before parsing the file.
   llvm::SmallString<256> Abs(Opts.File);

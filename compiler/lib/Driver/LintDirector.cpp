@@ -12,6 +12,7 @@
 #include "overlord/Driver/Driver.h"
 
 #include "overlord/AppJail/Director.h"
+#include "overlord/Driver/DiagOptions.h"
 #include "overlord/Driver/Frontend.h"
 #include "overlord/Yaml/YamlParser.h"
 
@@ -43,57 +44,32 @@ cl::list<std::string> EnvFiles("e",
                                cl::value_desc("envfile"),
                                cl::sub(CheckDirectorCmd));
 cl::alias EnvFilesLong("env-file", cl::aliasopt(EnvFiles));
-cl::opt<unsigned> ErrorLimit("error-limit",
-                             cl::desc("Stop after this many errors (0: no "
-                                      "limit)"),
-                             cl::init(20), cl::sub(CheckDirectorCmd));
-cl::opt<std::string> DiagFormat("diagnostics-format",
-                                cl::desc("Diagnostics format: text or json"),
-                                cl::init("text"), cl::sub(CheckDirectorCmd));
-cl::opt<bool> Werror("Werror", cl::desc("Treat warnings as errors"),
-                     cl::sub(CheckDirectorCmd));
-cl::opt<bool> Color("color", cl::desc("Colour diagnostics"),
-                    cl::sub(CheckDirectorCmd));
+DiagOptions Diag(CheckDirectorCmd);
 
 /// Configures the engine from the options; false on a usage error.
 bool configure(DiagnosticEngine &Diags) {
-  if (DiagFormat == "json")
-    Diags.setFormat(overlord::DiagFormat::Json);
-  else if (DiagFormat != "text") {
-    llvm::errs() << "overlordc: error: unknown diagnostics format '"
-                 << DiagFormat << "'; use 'text' or 'json'\n";
+  if (!Diag.apply(Diags))
     return false;
-  }
   if (Files.empty() && PositionalFiles.empty()) {
     llvm::errs() << "overlordc check-director: error: no Director file; use "
                     "'-f FILE'\n";
     return false;
   }
-  Diags.setErrorLimit(ErrorLimit);
-  Diags.setWarningsAsErrors(Werror);
-  Diags.setShowColors(Color);
   return true;
 }
 
 /// Loads the env files into FE's environment; false when one had errors.
-bool loadEnvFiles(Frontend &FE, DiagnosticEngine &Diags) {
-  std::vector<std::string> Paths(EnvFiles.begin(), EnvFiles.end());
-  if (Paths.empty() && llvm::sys::fs::exists(".env"))
-    Paths.push_back(".env");
-  bool Ok = true;
-  for (const std::string &P : Paths) {
-    unsigned Buf = FE.readFile(P, llvm::SMRange(), 64 << 20);
-    if (!Buf || !yaml::loadEnvFile(Buf, Diags, FE.getEnvironment()))
-      Ok = false;
-  }
-  return Ok;
+bool loadEnvFiles(Frontend &FE) {
+  FrontendOptions FO;
+  FO.EnvFiles.assign(EnvFiles.begin(), EnvFiles.end());
+  return FE.loadEnvFiles(FO);
 }
 
 /// Checks one Director file; false when it has errors.
 bool checkOne(const std::string &Path, const Environment &Process,
               DiagnosticEngine &Diags) {
   Frontend FE(Diags, Process);
-  bool Ok = loadEnvFiles(FE, Diags);
+  bool Ok = loadEnvFiles(FE);
   unsigned Buf = FE.readFile(Path, llvm::SMRange(), 64 << 20);
   if (!Buf)
     return false;

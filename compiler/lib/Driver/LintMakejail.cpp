@@ -11,6 +11,7 @@
 #include "overlord/Driver/Driver.h"
 
 #include "overlord/AppJail/Makejail.h"
+#include "overlord/Driver/DiagOptions.h"
 #include "overlord/Driver/Frontend.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -28,35 +29,17 @@ cl::SubCommand CheckMakejailCmd("check-makejail",
 cl::list<std::string> Files(cl::Positional,
                             cl::desc("<Makejail ('-' for standard input)>..."),
                             cl::sub(CheckMakejailCmd));
-cl::opt<unsigned> ErrorLimit("error-limit",
-                             cl::desc("Stop after this many errors (0: no "
-                                      "limit)"),
-                             cl::init(20), cl::sub(CheckMakejailCmd));
-cl::opt<std::string> DiagFormat("diagnostics-format",
-                                cl::desc("Diagnostics format: text or json"),
-                                cl::init("text"), cl::sub(CheckMakejailCmd));
-cl::opt<bool> Werror("Werror", cl::desc("Treat warnings as errors"),
-                     cl::sub(CheckMakejailCmd));
-cl::opt<bool> Color("color", cl::desc("Colour diagnostics"),
-                    cl::sub(CheckMakejailCmd));
+DiagOptions Diag(CheckMakejailCmd);
 
 /// Configures the engine from the options; false on a usage error.
 bool configure(DiagnosticEngine &Diags) {
-  if (DiagFormat == "json")
-    Diags.setFormat(overlord::DiagFormat::Json);
-  else if (DiagFormat != "text") {
-    llvm::errs() << "overlordc: error: unknown diagnostics format '"
-                 << DiagFormat << "'; use 'text' or 'json'\n";
+  if (!Diag.apply(Diags))
     return false;
-  }
   if (Files.empty()) {
     llvm::errs() << "overlordc check-makejail: error: no Makejail; use "
                     "'overlordc check-makejail FILE...'\n";
     return false;
   }
-  Diags.setErrorLimit(ErrorLimit);
-  Diags.setWarningsAsErrors(Werror);
-  Diags.setShowColors(Color);
   return true;
 }
 

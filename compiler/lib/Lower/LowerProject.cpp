@@ -24,12 +24,13 @@ using namespace overlord::lower;
 
 namespace {
 
-/// Splits a resolved environment into clear and sealed variables.
-void splitSecrets(const std::map<std::string, std::string> &Vars,
+/// Splits a resolved environment into clear and sealed variables: those
+/// written `!SECRET` and, as a fallback, those whose name looks secret.
+void splitSecrets(const ResolvedEnvironment &Env,
                   std::map<std::string, std::string> &Clear,
                   ir::SecretMapType &Secret, const ir::PlanBuilder &B) {
-  for (const auto &[Name, Value] : Vars) {
-    if (isSecretName(Name))
+  for (const auto &[Name, Value] : Env.Vars) {
+    if (Env.Secret.count(Name) || isSecretName(Name))
       Secret[Name] = B.seal(Value);
     else
       Clear[Name] = Value;
@@ -82,7 +83,7 @@ void lowerAutoscale(const ast::DirectorProjectSpec &P,
   Op.Director = P.ProjectFile.value_or("");
   Op.Economy = thresholds(S.Economy);
   Op.Rules = thresholds(S.Rules);
-  splitSecrets(Env.Vars, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
+  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
   Op.Labels = S.Labels;
   flattenLb(S.Frontend, "frontend", Op.LoadBalancer);
   flattenLb(S.Backend, "backend", Op.LoadBalancer);
@@ -110,7 +111,7 @@ void overlord::lower::lowerProject(const ast::DirectorProjectSpec &P,
   else
     Op.Director = P.ProjectFile.value_or("");
   Op.EnvironFromMetadata = Env.DeferredMetadata;
-  splitSecrets(Env.Vars, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
+  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
   Op.ReservePort = reservePortMap(P);
   Op.Restart = Ctx.Restart;
   lowerHooks(P, ID, Ctx);

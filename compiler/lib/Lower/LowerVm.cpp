@@ -9,6 +9,9 @@
 // install source, the fstab lines and the script; `iso` and `img` sources
 // get only their install step.
 //
+// Environment and argument values written `!SECRET` print as
+// `NAME=secret:hmac-sha256:<hex>`, sealed with the plan key.
+//
 //===----------------------------------------------------------------------===//
 #include "overlord/Lower/Lowering.h"
 
@@ -17,10 +20,16 @@ using namespace overlord::lower;
 
 namespace {
 
-std::vector<std::string> kvList(const std::vector<ast::VmKeyValue> &L) {
+/// `NAME=value` items; values written `!SECRET` are sealed with B's key.
+std::vector<std::string> kvList(const std::vector<ast::VmKeyValue> &L,
+                                const ir::PlanBuilder &B) {
   std::vector<std::string> Out;
-  for (const ast::VmKeyValue &KV : L)
-    Out.push_back(KV.Value ? KV.Name + "=" + *KV.Value : KV.Name);
+  for (const ast::VmKeyValue &KV : L) {
+    if (!KV.Value)
+      Out.push_back(KV.Name);
+    else
+      Out.push_back(KV.Name + "=" + (KV.Secret ? B.seal(*KV.Value) : *KV.Value));
+  }
   return Out;
 }
 
@@ -177,15 +186,15 @@ void overlord::lower::lowerVmJail(const ast::VmJailSpec &V, ir::TargetID ID,
                                   LowerContext &Ctx) {
   std::string Vm = V.VmName.value_or("");
   ir::VmCreateOp &C = Ctx.Builder.add<ir::VmCreateOp>(ID, Vm);
-  C.BuildArguments = kvList(V.BuildArguments);
-  C.BuildEnvironment = kvList(V.BuildEnvironment);
+  C.BuildArguments = kvList(V.BuildArguments, Ctx.Builder);
+  C.BuildEnvironment = kvList(V.BuildEnvironment, Ctx.Builder);
   C.Datastore = V.Datastore;
   C.Options = optionList(V.Options);
   C.Overwrite = V.Overwrite;
   C.Poweroff = V.Poweroff;
   C.Restart = Ctx.Restart;
-  C.StartArguments = kvList(V.StartArguments);
-  C.StartEnvironment = kvList(V.StartEnvironment);
+  C.StartArguments = kvList(V.StartArguments, Ctx.Builder);
+  C.StartEnvironment = kvList(V.StartEnvironment, Ctx.Builder);
   lowerJail(V, Vm, ID, Ctx);
   if (V.DiskLayout)
     lowerLayout(V, Vm, ID, Ctx);
@@ -193,7 +202,7 @@ void overlord::lower::lowerVmJail(const ast::VmJailSpec &V, ir::TargetID ID,
   if (V.Script || (Partitions && (!V.Metadata.empty() ||
                                   !V.ScriptEnvironment.empty()))) {
     ir::ScriptOp &S = Ctx.Builder.add<ir::ScriptOp>(ID, Vm);
-    S.Environment = kvList(V.ScriptEnvironment);
+    S.Environment = kvList(V.ScriptEnvironment, Ctx.Builder);
     S.Metadata = V.Metadata;
     S.Script = V.Script.value_or("");
   }

@@ -113,7 +113,7 @@ void lowerMetadata(const ast::MetadataSpec &M, ir::TargetID ID,
   for (const ast::MetadataEntry &E : M.Metadata) {
     ir::MetadataPutOp &Op = Ctx.Builder.add<ir::MetadataPutOp>(ID, E.Key);
     Op.Size = E.Value.size();
-    if (isSecretName(E.Key) || isSecretValue(E.Value))
+    if (E.Secret || isSecretName(E.Key) || isSecretValue(E.Value))
       Op.ValueSecret = Ctx.Builder.seal(E.Value);
     else
       Op.Value = E.Value;
@@ -169,6 +169,44 @@ std::string injectedKeys(const ast::Deployment &D) {
   return OS.str();
 }
 
+/// True when Text embeds one of Secrets.
+bool embedsSecret(llvm::StringRef Text,
+                  const std::vector<std::string> &Secrets) {
+  return llvm::any_of(Secrets,
+                      [&](const std::string &S) { return Text.contains(S); });
+}
+
+/// Marks secret, in the deployment a template expanded to, every value that
+/// embeds the text of an appConfig value written `!SECRET`, so lowering
+/// seals it like a value the template itself wrote `!SECRET`.
+void markEmbeddedSecrets(ast::Deployment &E,
+                         const std::vector<std::string> &Secrets) {
+  if (Secrets.empty())
+    return;
+  auto MarkPairs = [&](const ast::StringPairs &Vars, ast::SecretNames &Out) {
+    for (const auto &[Name, Value] : Vars)
+      if (embedsSecret(Value, Secrets))
+        Out.insert(Name);
+  };
+  if (E.Project) {
+    MarkPairs(E.Project->Environment, E.Project->EnvironmentSecrets);
+    for (auto *Scopes : {&E.Project->LabelsEnvironment,
+                         &E.Project->ChainsEnvironment,
+                         &E.Project->DatacentersEnvironment})
+      for (ast::ScopedEnvironment &S : *Scopes)
+        MarkPairs(S.Vars, S.Secrets);
+  }
+  if (E.Metadata)
+    for (ast::MetadataEntry &M : E.Metadata->Metadata)
+      M.Secret |= embedsSecret(M.Value, Secrets);
+  if (E.VmJail)
+    for (auto *L : {&E.VmJail->ScriptEnvironment, &E.VmJail->StartEnvironment,
+                    &E.VmJail->StartArguments, &E.VmJail->BuildEnvironment,
+                    &E.VmJail->BuildArguments})
+      for (ast::VmKeyValue &KV : *L)
+        KV.Secret |= KV.Value && embedsSecret(*KV.Value, Secrets);
+}
+
 std::optional<ast::Deployment> expandAppConfig(const ast::Deployment &D,
                                                LowerContext &Ctx) {
   const ast::AppConfigSpec &App = *D.App;
@@ -204,10 +242,42 @@ std::optional<ast::Deployment> expandAppConfig(const ast::Deployment &D,
     Ctx.Diags.emit(At, diag::TemplateKind, ast::kindName(E->Kind).str());
     return std::nullopt;
   }
+  std::vector<std::string> Secrets;
+  for (const auto &[K, V] : App.AppConfig)
+    if (App.Secrets.count(K) && !V.empty())
+      Secrets.push_back(V);
+  markEmbeddedSecrets(*E, Secrets);
   E->Datacenters = D.Datacenters;
   E->Deploy = D.Deploy;
   E->MaximumDeployments = D.MaximumDeployments;
   return E;
+}
+
+/// The safety net for appConfig: a secret appConfig value the template
+/// used anywhere but a sealed value (the Director file, a name, through a
+/// filter that changed it partly) must not reach the plan in clear.
+constexpr size_t MinSearchedSecret = 4;
+
+bool checkNoClearSecrets(const ast::Deployment &D, LowerContext &Ctx) {
+  const ast::AppConfigSpec &App = *D.App;
+  std::string Text = ir::printPlanToString(Ctx.Builder.current());
+  bool Ok = true;
+  llvm::SMLoc Near =
+      D.Datacenters.empty() ? llvm::SMLoc() : D.Datacenters.front().Range.Start;
+  for (const auto &[K, V] : App.AppConfig) {
+    // Shorter values would match plan text by chance.
+    if (!App.Secrets.count(K) || V.size() < MinSearchedSecret)
+      continue;
+    std::string Escaped = ir::quoted(V);
+    llvm::StringRef Inner = llvm::StringRef(Escaped).drop_front().drop_back();
+    if (!llvm::StringRef(Text).contains(V) &&
+        !llvm::StringRef(Text).contains(Inner))
+      continue;
+    Ctx.Diags.emit(locateText(Ctx.Diags.getSourceMgr(), Near, "appConfig", K),
+                   diag::AppConfigSecretInClear, K, App.AppFrom);
+    Ok = false;
+  }
+  return Ok;
 }
 
 } // namespace
@@ -218,7 +288,9 @@ bool overlord::lower::lowerDeployment(const ast::Deployment &D,
     if (!D.App)
       return false;
     std::optional<ast::Deployment> E = expandAppConfig(D, Ctx);
-    return E && lowerDeployment(*E, Ctx);
+    if (!E || !lowerDeployment(*E, Ctx))
+      return false;
+    return checkNoClearSecrets(D, Ctx);
   }
   RouteOptions RO;
   RO.RequestsPerTarget = requestsPerTarget(D);

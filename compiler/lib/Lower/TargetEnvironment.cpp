@@ -16,11 +16,12 @@ using namespace overlord::lower;
 namespace {
 
 void applyLayer(ResolvedEnvironment &Env, const ast::StringPairs &Vars,
-                const std::string &Origin) {
+                const ast::SecretNames &Secrets, const std::string &Origin) {
   for (const auto &[Name, Value] : Vars) {
     Env.Vars[Name] = Value;
     Env.Origin[Name] = Origin;
   }
+  Env.Secret.insert(Secrets.begin(), Secrets.end());
 }
 
 void applyScoped(ResolvedEnvironment &Env,
@@ -28,7 +29,7 @@ void applyScoped(ResolvedEnvironment &Env,
                  llvm::StringRef Scope, llvm::StringRef Layer) {
   for (const ast::ScopedEnvironment &S : Scopes)
     if (S.Scope == Scope)
-      applyLayer(Env, S.Vars, (Layer + "." + Scope).str());
+      applyLayer(Env, S.Vars, S.Secrets, (Layer + "." + Scope).str());
 }
 
 } // namespace
@@ -37,7 +38,7 @@ ResolvedEnvironment
 overlord::lower::resolveEnvironment(const ast::DirectorProjectSpec &P,
                                     const RouteTarget &T) {
   ResolvedEnvironment Env;
-  applyLayer(Env, P.Environment, "environment");
+  applyLayer(Env, P.Environment, P.EnvironmentSecrets, "environment");
   for (const std::string &Label : T.Labels)
     applyScoped(Env, P.LabelsEnvironment, Label, "labelsEnvironment");
   applyScoped(Env, P.ChainsEnvironment,

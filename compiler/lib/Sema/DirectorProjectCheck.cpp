@@ -92,10 +92,12 @@ static void checkProjectSource(SpecState &S, ast::DirectorProjectSpec &P) {
 //===----------------------------------------------------------------------===//
 
 /// A dict[str, str] of environment variables; names that are not shell
-/// identifiers draw a warning (Director passes them to a process).
+/// identifiers draw a warning (Director passes them to a process). The
+/// names of values written `!SECRET` go to Secrets.
 static bool checkEnvironment(SpecState &S, const Value &V, llvm::StringRef Path,
-                             ast::StringPairs &Out) {
+                             ast::StringPairs &Out, ast::SecretNames &Secrets) {
   bool Ok = S.C.stringMap(V, Path, Out);
+  collectSecretNames(V, Secrets);
   for (const ast::MapEntry &E : V.Entries)
     if (E.Key && E.Key->isString() &&
         !SchemaChecker::matches(E.Key->Text, patterns::EnvName))
@@ -166,14 +168,15 @@ static void checkScoped(SpecState &S, llvm::StringRef Key, ScopeKind K,
       continue;
     ast::ScopedEnvironment Env;
     Env.Scope = E.Key->Text;
-    if (checkEnvironment(S, *E.Val, Path, Env.Vars))
+    if (checkEnvironment(S, *E.Val, Path, Env.Vars, Env.Secrets))
       Out.push_back(std::move(Env));
   }
 }
 
 static void checkEnvironments(SpecState &S, ast::DirectorProjectSpec &P) {
   if (const Value *V = SchemaChecker::lookup(S.Root, "environment"))
-    checkEnvironment(S, *V, "environment", P.Environment);
+    checkEnvironment(S, *V, "environment", P.Environment,
+                     P.EnvironmentSecrets);
   checkScoped(S, "labelsEnvironment", ScopeKind::Label, P.LabelsEnvironment);
   checkScoped(S, "chainsEnvironment", ScopeKind::Chain, P.ChainsEnvironment);
   checkScoped(S, "datacentersEnvironment", ScopeKind::Datacenter,

@@ -64,7 +64,7 @@ static void checkMetadataMap(SpecState &S, const Value &Map,
         !E.Val || !S.C.expectString(*E.Val, Path))
       continue;
     checkMetadataContent(S, E.Key->Text, *E.Val);
-    putMetadata(M, {E.Key->Text, E.Val->Text, E.Key->Range});
+    putMetadata(M, {E.Key->Text, E.Val->Text, E.Key->Range, E.Val->Secret});
   }
 }
 
@@ -89,6 +89,7 @@ static void checkIncludes(SpecState &S, ast::MetadataSpec &M) {
               .str());
       continue;
     }
+    checkIncludedSecretPlacement(S, *Root);
     checkMetadataMap(S, *Root, M);
     S.Docs.push_back(std::move(Doc));
   }
@@ -278,6 +279,8 @@ bool sema::checkAppConfig(SpecState &S) {
                          "metadata key"))
       A.AppFrom = V->Text;
   S.C.getStringMap(S.Root, "appConfig", "", A.AppConfig);
+  if (const Value *V = SchemaChecker::lookup(S.Root, "appConfig"))
+    collectSecretNames(*V, A.Secrets);
   S.Out.App = std::move(A);
   return S.diags().getNumErrors() == Before;
 }

@@ -6,8 +6,8 @@
 // of the kind with the reference's defaults. Objects print with sorted keys
 // (llvm::json), so the output is deterministic.
 //
-// Differences from the reference, on purpose: `access_token` values are
-// masked unless ShowSecrets, and `metadata` is `{}` rather than a crash when
+// Differences from the reference, on purpose: `access_token` values and
+// values written `!SECRET` are masked unless ShowSecrets, and `metadata` is `{}` rather than a crash when
 // a metadata file has no inline `metadata:` key.
 //
 //===----------------------------------------------------------------------===//
@@ -69,37 +69,48 @@ static llvm::json::Value maskedDatacenters(const llvm::json::Value &Raw,
   return Out;
 }
 
-static llvm::json::Object pairsToJson(const ast::StringPairs &P) {
+/// P as an object; the values of names in Secrets are masked unless
+/// ShowSecrets.
+static llvm::json::Object pairsToJson(const ast::StringPairs &P,
+                                      const ast::SecretNames &Secrets,
+                                      bool ShowSecrets) {
   llvm::json::Object O;
   for (const auto &[K, V] : P)
-    O[K] = V;
+    O[K] = !ShowSecrets && Secrets.count(K) ? Mask : V;
   return O;
 }
 
 static llvm::json::Object
-scopedToJson(const std::vector<ast::ScopedEnvironment> &Envs) {
+scopedToJson(const std::vector<ast::ScopedEnvironment> &Envs,
+             bool ShowSecrets) {
   llvm::json::Object O;
   for (const ast::ScopedEnvironment &E : Envs)
-    O[E.Scope] = pairsToJson(E.Vars);
+    O[E.Scope] = pairsToJson(E.Vars, E.Secrets, ShowSecrets);
   return O;
 }
 
 static void addDirectorProject(llvm::json::Object &O,
-                               const ast::DirectorProjectSpec &P) {
+                               const ast::DirectorProjectSpec &P,
+                               bool ShowSecrets) {
   O["projectName"] = P.ProjectName;
   O["projectFile"] = P.ProjectFile ? llvm::json::Value(*P.ProjectFile)
                                    : llvm::json::Value(nullptr);
   // get_environment() without a chain: the base plus chainsEnvironment's
   // `<root>` entry.
-  llvm::json::Object Env = pairsToJson(P.Environment);
+  llvm::json::Object Env =
+      pairsToJson(P.Environment, P.EnvironmentSecrets, ShowSecrets);
   for (const ast::ScopedEnvironment &E : P.ChainsEnvironment)
     if (E.Scope == "<root>")
       for (const auto &[K, V] : E.Vars)
-        Env[K] = V;
+        Env[K] = !ShowSecrets && (E.Secrets.count(K) ||
+                                  P.EnvironmentSecrets.count(K))
+                     ? Mask
+                     : V;
   O["environment"] = std::move(Env);
-  O["labelsEnvironment"] = scopedToJson(P.LabelsEnvironment);
-  O["chainsEnvironment"] = scopedToJson(P.ChainsEnvironment);
-  O["datacentersEnvironment"] = scopedToJson(P.DatacentersEnvironment);
+  O["labelsEnvironment"] = scopedToJson(P.LabelsEnvironment, ShowSecrets);
+  O["chainsEnvironment"] = scopedToJson(P.ChainsEnvironment, ShowSecrets);
+  O["datacentersEnvironment"] =
+      scopedToJson(P.DatacentersEnvironment, ShowSecrets);
   O["autoScale"] = P.RawAutoScale;
   llvm::json::Object Ports;
   for (const ast::ReservePort &R : P.ReservePorts)
@@ -127,10 +138,11 @@ static llvm::json::Object mappingToJson(const ast::NamespaceMapping &M) {
   return O;
 }
 
-static void addMetadata(llvm::json::Object &O, const ast::MetadataSpec &M) {
+static void addMetadata(llvm::json::Object &O, const ast::MetadataSpec &M,
+                        bool ShowSecrets) {
   llvm::json::Object Meta;
   for (const ast::MetadataEntry &E : M.Metadata)
-    Meta[E.Key] = E.Value;
+    Meta[E.Key] = E.Secret && !ShowSecrets ? Mask : E.Value;
   O["metadata"] = std::move(Meta);
   if (!M.NS) {
     O["namespace"] = nullptr;
@@ -150,16 +162,17 @@ llvm::json::Value sema::printSpec(const ast::Deployment &D, bool ShowSecrets) {
   O["deployIn"] = D.RawDeployIn;
   O["maximumDeployments"] = D.MaximumDeployments;
   if (D.Project)
-    addDirectorProject(O, *D.Project);
+    addDirectorProject(O, *D.Project, ShowSecrets);
   if (D.Metadata)
-    addMetadata(O, *D.Metadata);
+    addMetadata(O, *D.Metadata, ShowSecrets);
   if (D.VmJail)
-    for (auto &KV : vmJailToJson(*D.VmJail))
+    for (auto &KV : vmJailToJson(*D.VmJail, ShowSecrets))
       O[KV.first] = KV.second;
   if (D.App) {
     O["appName"] = D.App->AppName;
     O["appFrom"] = D.App->AppFrom;
-    O["appConfig"] = pairsToJson(D.App->AppConfig);
+    O["appConfig"] =
+        pairsToJson(D.App->AppConfig, D.App->Secrets, ShowSecrets);
   }
   return O;
 }

@@ -550,6 +550,7 @@ std::optional<ast::Deployment> sema::checkDeployment(const ast::Document &Doc,
       break;
     }
   }
+  checkSecretPlacement(S, Kind);
   if (!Kind || Diags.getNumErrors() != Errors)
     return std::nullopt;
   return Out;

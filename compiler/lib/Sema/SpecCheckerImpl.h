@@ -9,6 +9,7 @@
 //   AutoScaleCheck.cpp       directorProject's autoScale
 //   MetadataCheck.cpp        kind: metadata, appConfig, readOnly
 //   PrintSpec.cpp            print-spec
+//   SecretCheck.cpp          where `!SECRET` values are allowed
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_LIB_SEMA_SPECCHECKERIMPL_H
@@ -21,6 +22,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace overlord::sema {
@@ -59,6 +61,15 @@ bool checkAppConfig(SpecState &S);
 /// parsed for syntax.
 void checkMetadataContent(SpecState &S, llvm::StringRef Key,
                           const ast::Value &V);
+
+/// Adds to Out the keys of Map whose values were written `!SECRET`.
+void collectSecretNames(const ast::Value &Map, ast::SecretNames &Out);
+/// Reports every `!SECRET` scalar of the deployment where secrets are not
+/// allowed for kind K (SecretCheck.cpp).
+void checkSecretPlacement(SpecState &S, std::optional<ast::DeploymentKind> K);
+/// The same for a file included by a metadata deployment (its top-level
+/// values are metadata values).
+void checkIncludedSecretPlacement(SpecState &S, const ast::Value &Root);
 
 /// A value as JSON, the way PyYAML + json.dumps would print it.
 llvm::json::Value toJson(const ast::Value &V);

@@ -214,7 +214,7 @@ bool Checker::checkKeyValueItem(const Value &Item, StringRef Key,
                         Key.endswith("arguments") ? "argument name"
                                                   : "variable name");
   if (Ok)
-    List.push_back({Name.Text, Text});
+    List.push_back({Name.Text, Text, Val && Val->Secret});
   return Ok;
 }
 

@@ -29,8 +29,10 @@ class SchemaChecker;
 bool checkVmJail(const ast::Value &Root, SchemaChecker &C,
                  ast::VmJailSpec &Out);
 
-/// The vmJail keys of the reference's print-spec output.
-llvm::json::Object vmJailToJson(const ast::VmJailSpec &V);
+/// The vmJail keys of the reference's print-spec output. Values written
+/// `!SECRET` are masked unless ShowSecrets.
+llvm::json::Object vmJailToJson(const ast::VmJailSpec &V,
+                                bool ShowSecrets = false);
 
 /// The parts of the vmJail checker, shared by its source files
 /// (VmJailChecker.cpp, VmJailDisk.cpp, VmJailLayout.cpp, VmJailJson.cpp).

@@ -142,11 +142,14 @@ static Array strList(const std::vector<std::string> &L) {
 }
 
 /// `[{NAME: value}, ...]`, the reference's KV-list shape.
-static Array kvList(const std::vector<VmKeyValue> &L) {
+static Array kvList(const std::vector<VmKeyValue> &L,
+                    bool ShowSecrets = true) {
   Array A;
   for (const VmKeyValue &KV : L) {
     Object O;
-    O[llvm::json::fixUTF8(KV.Name)] = optStr(KV.Value);
+    O[llvm::json::fixUTF8(KV.Name)] =
+        KV.Secret && !ShowSecrets ? llvm::json::Value("********")
+                                  : optStr(KV.Value);
     A.push_back(std::move(O));
   }
   return A;
@@ -265,7 +268,7 @@ static Object cloudInitToJson(const VmCloudInit &CI) {
   return O;
 }
 
-Object sema::vmJailToJson(const VmJailSpec &V) {
+Object sema::vmJailToJson(const VmJailSpec &V, bool ShowSecrets) {
   Object O;
   O["vmName"] = optStr(V.VmName);
   O["makejail"] = optStr(V.Makejail);
@@ -281,11 +284,11 @@ Object sema::vmJailToJson(const VmJailSpec &V) {
   O["script"] = optStr(V.Script);
   O["metadata"] = strList(V.Metadata);
   O["options"] = kvList(V.Options);
-  O["script-environment"] = kvList(V.ScriptEnvironment);
-  O["start-environment"] = kvList(V.StartEnvironment);
-  O["start-arguments"] = kvList(V.StartArguments);
-  O["build-environment"] = kvList(V.BuildEnvironment);
-  O["build-arguments"] = kvList(V.BuildArguments);
+  O["script-environment"] = kvList(V.ScriptEnvironment, ShowSecrets);
+  O["start-environment"] = kvList(V.StartEnvironment, ShowSecrets);
+  O["start-arguments"] = kvList(V.StartArguments, ShowSecrets);
+  O["build-environment"] = kvList(V.BuildEnvironment, ShowSecrets);
+  O["build-arguments"] = kvList(V.BuildArguments, ShowSecrets);
   O["cloud-init"] = cloudInitToJson(V.CloudInit);
   O["overwrite"] = V.Overwrite;
   O["datastore"] = optStr(V.Datastore);

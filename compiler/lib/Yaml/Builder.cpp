@@ -126,7 +126,7 @@ void Builder::expandEnvScalar(ast::Value &V) {
   V.FromEnv = true;
   V.Origin.LineStarts.clear();
   for (const std::string &Name : Unset)
-    Diags.emit(V.Range, diag::EnvVarUnset, Name);
+    Diags.emit(V.Range, diag::EnvVarUnset, Name, std::string("!ENV"));
   TagKind K = splitEnvTypeTag(V.Text);
   ResolveStatus St = resolveAs(V, K);
   if (St == ResolveStatus::Ok)
@@ -141,6 +141,25 @@ void Builder::expandEnvScalar(ast::Value &V) {
                                       : K == TagKind::Float ? "float"
                                       : K == TagKind::Bool  ? "bool"
                                                             : "null")));
+}
+
+void Builder::expandSecretScalar(ast::Value &V, const char *P0) {
+  V.Kind = ast::ValueKind::String;
+  V.Secret = true;
+  if (Src.isEmbedded()) {
+    // Director reads this text itself and knows no `!SECRET`.
+    Diags.emit(tagRange(P0), diag::SecretTagInDirectorFile);
+    return;
+  }
+  llvm::SmallVector<std::string, 2> Unset;
+  std::string Expanded = expandEnv(V.Text, Opts.Env, Unset);
+  if (Expanded != V.Text) {
+    V.Text = std::move(Expanded);
+    V.FromEnv = true;
+    V.Origin.LineStarts.clear();
+  }
+  for (const std::string &Name : Unset)
+    Diags.emit(V.Range, diag::EnvVarUnset, Name, std::string("!SECRET"));
 }
 
 void Builder::resolveScalar(ast::Value &V, const std::string &Tag,
@@ -158,6 +177,9 @@ void Builder::resolveScalar(ast::Value &V, const std::string &Tag,
     return;
   case TagKind::Env:
     expandEnvScalar(V);
+    return;
+  case TagKind::Secret:
+    expandSecretScalar(V, P0);
     return;
   case TagKind::Map:
   case TagKind::Seq:
@@ -272,6 +294,8 @@ void Builder::startCollection(const YAML::Mark &M, const std::string &Tag,
     llvm::StringRef What = IsMap ? "mapping" : "list";
     if (TK == TagKind::Env)
       Diags.emit(tagRange(P0), diag::EnvTagOnCollection, What.str());
+    else if (TK == TagKind::Secret)
+      Diags.emit(tagRange(P0), diag::SecretTagOnCollection, What.str());
     else if (TK == TagKind::Unknown)
       Diags.emit(tagRange(P0), diag::UnknownTag, V->Tag);
     else if (TK != (IsMap ? TagKind::Map : TagKind::Seq))

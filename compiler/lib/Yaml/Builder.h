@@ -91,6 +91,9 @@ private:
   const char *scanScalar(ast::Value &V, const char *P, bool IsNull);
   void resolveScalar(ast::Value &V, const std::string &Tag, const char *P0);
   void expandEnvScalar(ast::Value &V);
+  /// `!SECRET`: a string with `${VAR}` substituted, marked secret; an error
+  /// in an embedded Director file.
+  void expandSecretScalar(ast::Value &V, const char *P0);
 
   const Source &Src;
   ast::Document &Doc;

@@ -31,6 +31,8 @@ TagKind yaml::detail::classifyTag(StringRef Tag) {
     return TagKind::NonSpecific;
   if (Tag == "!ENV")
     return TagKind::Env;
+  if (Tag == "!SECRET")
+    return TagKind::Secret;
   if (!Tag.consume_front("tag:yaml.org,2002:"))
     return TagKind::Unknown;
   return llvm::StringSwitch<TagKind>(Tag)

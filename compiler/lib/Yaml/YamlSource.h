@@ -95,6 +95,7 @@ enum class TagKind {
   Implicit,    ///< "?": plain scalar, resolved by PyYAML's rules
   NonSpecific, ///< "!": quoted scalar, a string
   Env,         ///< !ENV
+  Secret,      ///< !SECRET: a string, substituted like !ENV, marked secret
   Str,
   Int,
   Float,

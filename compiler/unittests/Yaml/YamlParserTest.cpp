@@ -206,6 +206,26 @@ TEST(YamlEnv, Substitution) {
   EXPECT_EQ(P.kinds(), "EnvVarUnset ");
 }
 
+TEST(YamlSecret, MarksStringsAndSubstitutes) {
+  Parsed P;
+  P.Env.set("PW", "hunter2");
+  const ast::Value *R =
+      P.parse("a: !SECRET 'db:${PW}'\nb: !SECRET 42\n"
+              "c: !SECRET 'tag:yaml.org,2002:int 5'\nd: plain\n"
+              "e: !SECRET [x]\n");
+  ASSERT_TRUE(R);
+  EXPECT_EQ(R->get("a")->Text, "db:hunter2");
+  EXPECT_TRUE(R->get("a")->Secret);
+  EXPECT_TRUE(R->get("a")->FromEnv);
+  EXPECT_TRUE(R->get("b")->isString());
+  EXPECT_EQ(R->get("b")->Text, "42");
+  EXPECT_TRUE(R->get("b")->Secret);
+  EXPECT_FALSE(R->get("b")->FromEnv);
+  EXPECT_TRUE(R->get("c")->isString()); // never coerced, unlike !ENV
+  EXPECT_FALSE(R->get("d")->Secret);
+  EXPECT_EQ(P.kinds(), "SecretTagOnCollection ");
+}
+
 TEST(YamlEnvFile, DotenvSyntax) {
   Parsed P;
   P.Env.set("PRESET", "kept");

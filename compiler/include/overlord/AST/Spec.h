@@ -17,7 +17,7 @@
 #define OVERLORD_AST_SPEC_H
 
 #include "overlord/AST/VmJailSpec.h"
-#include "overlord/AppJail/Director.h"
+#include "overlord/AST/DirectorFile.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,11 @@ inline llvm::StringRef kindName(DeploymentKind K) {
 
 /// Name/value pairs in the order written (environment variables).
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+/// Names of the pairs of a StringPairs whose value was written `!SECRET`
+/// (docs/DeploymentFiles.md, "Secrets"); sealed in plans, masked by
+/// print-spec.
+using SecretNames = std::set<std::string>;
 
 /// One `datacenters.<name>` entry: how to reach a node's API.
 struct Datacenter {
@@ -133,6 +139,7 @@ struct ReservePort {
 struct ScopedEnvironment {
   std::string Scope;
   StringPairs Vars;
+  SecretNames Secrets = {}; ///< names in Vars marked `!SECRET`
 };
 
 /// kind: directorProject.
@@ -142,6 +149,7 @@ struct DirectorProjectSpec {
   std::optional<std::string> ProjectFromMetadata;
   std::optional<appjail::DirectorFile> Director; ///< ProjectFile, checked
   StringPairs Environment;
+  SecretNames EnvironmentSecrets = {}; ///< names in Environment marked secret
   std::vector<ScopedEnvironment> LabelsEnvironment;
   std::vector<ScopedEnvironment> ChainsEnvironment; ///< `<root>` or a.b
   std::vector<ScopedEnvironment> DatacentersEnvironment;
@@ -172,6 +180,7 @@ struct MetadataEntry {
   std::string Key;
   std::string Value;
   llvm::SMRange Range; ///< the key as written (inline or included file)
+  bool Secret = false; ///< the value was written `!SECRET`
 };
 
 /// kind: metadata.
@@ -187,6 +196,7 @@ struct AppConfigSpec {
   std::string AppName;
   std::string AppFrom;
   StringPairs AppConfig;
+  SecretNames Secrets = {}; ///< names in AppConfig marked `!SECRET`
 };
 
 /// A checked deployment file.

@@ -67,6 +67,10 @@ public:
   ScalarStyle Style = ScalarStyle::None;
   std::string Text;            ///< scalars: decoded text (after !ENV)
   bool FromEnv = false;        ///< produced by an `!ENV` substitution
+  /// Written with `!SECRET`: a string (after `${VAR}` substitution, as for
+  /// `!ENV`) that must never appear in clear in a plan, a diff or
+  /// print-spec output. Sema accepts it only where secrets are allowed.
+  bool Secret = false;
   bool BoolVal = false;
   int64_t IntVal = 0;
   double FloatVal = 0;

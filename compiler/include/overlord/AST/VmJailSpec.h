@@ -125,6 +125,7 @@ struct VmDiskLayout {
 struct VmKeyValue {
   std::string Name;
   std::optional<std::string> Value;
+  bool Secret = false; ///< the value was written `!SECRET`
 };
 
 /// The NoCloud seed ISO: three documents kept as JSON text (they are

@@ -37,6 +37,11 @@ public:
   /// nullopt (diagnostics were emitted).
   std::optional<ast::Deployment> load(const FrontendOptions &Opts);
 
+  /// Loads Opts.EnvFiles (or ./.env when none is given and
+  /// Opts.DefaultEnvFile) into the environment, never overriding a variable
+  /// already set. Returns false when a file had errors.
+  bool loadEnvFiles(const FrontendOptions &Opts);
+
   /// Reads Path into the SourceMgr; returns the buffer id or 0 (diagnosed).
   unsigned readFile(llvm::StringRef Path, llvm::SMRange From,
                     uint64_t MaxBytes);

@@ -343,6 +343,8 @@ public:
   /// The secret digest of Value under the builder's key.
   std::string seal(llvm::StringRef Value) const { return Key.seal(Value); }
   const SecretKey &key() const { return Key; }
+  /// The plan built so far, not yet in canonical order.
+  const Plan &current() const { return P; }
 
   /// Canonical order, then hands over the plan. Run verifyPlan() on it.
   Plan finish();

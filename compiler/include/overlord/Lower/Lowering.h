@@ -15,10 +15,15 @@
 //   appConfig        the template from `appFrom` expanded (Template.h), parsed
 //                    and checked by the driver's callback, then lowered
 //
-// Secret values never reach the plan in clear: access tokens, environment
-// variables and metadata keys whose names mark them secret, and metadata
-// values that contain a password are sealed with the builder's key
-// (isSecretName(), isSecretValue()).
+// Secret values never reach the plan in clear; they are sealed with the
+// builder's key: access tokens, and every value the file wrote `!SECRET`
+// (environment variables, metadata, VM environments and arguments, and the
+// values an appConfig template built from a secret appConfig value). The
+// explicit mark is authoritative; as a fallback for unmarked files,
+// environment variables and metadata keys whose names look secret and
+// metadata values that contain a password are sealed too (isSecretName(),
+// isSecretValue()). An appConfig secret the template used anywhere else is
+// an error (AppConfigSecretInClear).
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_LOWER_LOWERING_H

@@ -9,6 +9,9 @@
 //   < datacentersEnvironment[datacenter]
 //   < environFromMetadata (a YAML mapping read from metadata on the node)
 //
+// A variable written `!SECRET` in any planned layer stays secret whichever
+// layer sets its final value: marking it once is enough.
+//
 // The last one cannot be known at plan time: it is recorded as a deferred
 // merge (`environ_from_metadata`) the node performs after the planned
 // variables. On top of the result the node itself sets OVERLORD_METADATA,
@@ -24,6 +27,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +40,8 @@ struct ResolvedEnvironment {
   /// Which layer set each variable last ("environment",
   /// "labelsEnvironment.web", "chainsEnvironment.<root>", ...).
   std::map<std::string, std::string> Origin;
+  /// Names marked `!SECRET` in any layer (sealed by lowering).
+  std::set<std::string> Secret;
   /// The metadata key merged last on the node, when environFromMetadata is
   /// set.
   std::optional<std::string> DeferredMetadata;
