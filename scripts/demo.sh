@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh), then runs the main job on the examples:
 # `overlordc check` on every deployment file in examples/ (each with its env
-# file) and `overlordc print-spec` on the filebrowser example.
+# file), `overlordc print-spec` on the filebrowser example, and
+# `overlordc plan` of the filebrowser example against the article's fleet
+# (a cluster snapshot, docs/ClusterSnapshot.md).
 #
 # Env file of examples/<name>.yml: examples/<name>.env; the two VM files use
 # the article's profile, examples/.profile-vmtest.env (see examples/README.md).
@@ -21,3 +23,6 @@ for f in *.yml; do
   if "$OVERLORDC" check -f "$f" "${env_args[@]}"; then echo "check $f: ok"; else echo "check $f: FAILED"; exit 1; fi
 done
 "$OVERLORDC" print-spec -f filebrowser.yml -e filebrowser.env
+echo
+"$OVERLORDC" plan -f filebrowser.yml -e filebrowser.env \
+  --cluster ../test/Lower/Inputs/fleet.json

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Runs lit and ends with one counting line: 'lit: N passed, N failed, N skipped'.
 
-lit itself never prints such a line. PASS/XPASS... see counts below.
+lit itself never prints such a line. PASS and XFAIL count as passed,
+UNSUPPORTED as skipped, everything else as failed. The counts are also written
+to TEST_EXEC_DIR/lit-summary.txt for scripts/test.sh.
 Usage: run_lit.py LIT_PY TEST_EXEC_DIR [extra lit args]
 """
 import json, os, subprocess, sys, tempfile
@@ -21,8 +23,14 @@ with tempfile.TemporaryDirectory() as tmp:
                     skipped += 1
                 else:
                     failed += 1
+summary = os.path.join(exec_dir, "lit-summary.txt")
 if passed + failed == 0:
     print("lit: no tests executed")
+    with open(summary, "w") as f:
+        f.write("0 0 0\n")
     sys.exit(1)
 print(f"lit: {passed} passed, {failed} failed, {skipped} skipped")
+# scripts/test.sh adds these counts to the unit tests' for its closing line.
+with open(summary, "w") as f:
+    f.write(f"{passed} {failed} {skipped}\n")
 sys.exit(1 if failed or rc else 0)
