@@ -1,11 +1,18 @@
-#!/bin/sh
-# Plans 10 metadata keys on every node of a ~1,000-node snapshot (10,000 ops)
-# and prints the wall time. Usage: bench/lower/run.sh [OVERLORDC]
+#!/bin/bash
+# Plans 10,000 generated directorProject files against a generated
+# 1,000-node snapshot (depth 4) in ONE `overlordc plan` process and prints
+# wall/CPU time and the ops in the plan. Usage: bench/lower/run.sh [OVERLORDC] [N]
 set -e
-CC=${1:-build/bin/overlordc}
+CC=$(realpath "${1:-build/bin/overlordc}")
+N=${2:-10000}
 D=$(mktemp -d)
-python3 "$(dirname "$0")/gen.py" "$D"
-/usr/bin/time -f "plan: %e s, %M KiB max RSS" "$CC" plan -f "$D/meta.yml" --cluster "$D/cluster.json" -o "$D/plan.oplan"
-echo "ops: $(grep -c '^  metadata.put' "$D/plan.oplan")"
-/usr/bin/time -f "show-plan (parse+verify+print): %e s" "$CC" show-plan "$D/plan.oplan" > /dev/null
-rm -rf "$D"
+python3 "$(dirname "$0")/gen.py" "$D" "$N"
+cd "$D"
+mapfile -t FILES < files.txt
+ARGS=()
+for f in "${FILES[@]}"; do ARGS+=(-f "$f"); done
+/usr/bin/time -f "plan: wall %e s, user %U s, sys %S s, %M KiB max RSS" \
+  "$CC" plan "${ARGS[@]}" -e .env --cluster cluster.json -o plan.oplan
+echo "ops: $(grep -c '^  [a-z]' plan.oplan), targets: $(grep -c '^target' plan.oplan)"
+/usr/bin/time -f "show-plan (parse+verify+print): %e s" "$CC" show-plan plan.oplan > /dev/null
+cd / && rm -rf "$D"

@@ -144,6 +144,22 @@ llvm::json::Value ClusterSnapshot::toJson() const {
                             {"datacenters", std::move(DCs)}};
 }
 
+const LabelIndex &ClusterSnapshot::labelIndex() const {
+  if (LabelCache && LabelCache->NodeLabels.size() == Nodes.size())
+    return *LabelCache;
+  LabelCache.emplace();
+  LabelCache->NodeLabels.reserve(Nodes.size());
+  for (const ChainNode &N : Nodes) {
+    std::vector<unsigned> &Out = LabelCache->NodeLabels.emplace_back();
+    Out.reserve(N.Labels.size());
+    for (const std::string &L : N.Labels) {
+      unsigned Next = LabelCache->IDs.size();
+      Out.push_back(LabelCache->IDs.try_emplace(L, Next).first->second);
+    }
+  }
+  return *LabelCache;
+}
+
 std::string ClusterSnapshot::digest() const {
   std::string Text;
   llvm::raw_string_ostream OS(Text);

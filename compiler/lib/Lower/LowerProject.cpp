@@ -28,10 +28,10 @@ namespace {
 /// written `!SECRET` and, as a fallback, those whose name looks secret.
 void splitSecrets(const ResolvedEnvironment &Env,
                   std::map<std::string, std::string> &Clear,
-                  ir::SecretMapType &Secret, const ir::PlanBuilder &B) {
+                  ir::SecretMapType &Secret, LowerContext &Ctx) {
   for (const auto &[Name, Value] : Env.Vars) {
     if (Env.Secret.count(Name) || isSecretName(Name))
-      Secret[Name] = B.seal(Value);
+      Secret[Name] = Ctx.seal(Value);
     else
       Clear[Name] = Value;
   }
@@ -83,7 +83,7 @@ void lowerAutoscale(const ast::DirectorProjectSpec &P,
   Op.Director = P.ProjectFile.value_or("");
   Op.Economy = thresholds(S.Economy);
   Op.Rules = thresholds(S.Rules);
-  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
+  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx);
   Op.Labels = S.Labels;
   flattenLb(S.Frontend, "frontend", Op.LoadBalancer);
   flattenLb(S.Backend, "backend", Op.LoadBalancer);
@@ -111,7 +111,7 @@ void overlord::lower::lowerProject(const ast::DirectorProjectSpec &P,
   else
     Op.Director = P.ProjectFile.value_or("");
   Op.EnvironFromMetadata = Env.DeferredMetadata;
-  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx.Builder);
+  splitSecrets(Env, Op.Environment, Op.SecretEnvironment, Ctx);
   Op.ReservePort = reservePortMap(P);
   Op.Restart = Ctx.Restart;
   lowerHooks(P, ID, Ctx);

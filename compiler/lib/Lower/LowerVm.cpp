@@ -20,15 +20,16 @@ using namespace overlord::lower;
 
 namespace {
 
-/// `NAME=value` items; values written `!SECRET` are sealed with B's key.
+/// `NAME=value` items; values written `!SECRET` are sealed (Ctx.seal).
 std::vector<std::string> kvList(const std::vector<ast::VmKeyValue> &L,
-                                const ir::PlanBuilder &B) {
+                                LowerContext &Ctx) {
   std::vector<std::string> Out;
   for (const ast::VmKeyValue &KV : L) {
     if (!KV.Value)
       Out.push_back(KV.Name);
     else
-      Out.push_back(KV.Name + "=" + (KV.Secret ? B.seal(*KV.Value) : *KV.Value));
+      Out.push_back(KV.Name + "=" +
+                    (KV.Secret ? Ctx.seal(*KV.Value) : *KV.Value));
   }
   return Out;
 }
@@ -186,15 +187,15 @@ void overlord::lower::lowerVmJail(const ast::VmJailSpec &V, ir::TargetID ID,
                                   LowerContext &Ctx) {
   std::string Vm = V.VmName.value_or("");
   ir::VmCreateOp &C = Ctx.Builder.add<ir::VmCreateOp>(ID, Vm);
-  C.BuildArguments = kvList(V.BuildArguments, Ctx.Builder);
-  C.BuildEnvironment = kvList(V.BuildEnvironment, Ctx.Builder);
+  C.BuildArguments = kvList(V.BuildArguments, Ctx);
+  C.BuildEnvironment = kvList(V.BuildEnvironment, Ctx);
   C.Datastore = V.Datastore;
   C.Options = optionList(V.Options);
   C.Overwrite = V.Overwrite;
   C.Poweroff = V.Poweroff;
   C.Restart = Ctx.Restart;
-  C.StartArguments = kvList(V.StartArguments, Ctx.Builder);
-  C.StartEnvironment = kvList(V.StartEnvironment, Ctx.Builder);
+  C.StartArguments = kvList(V.StartArguments, Ctx);
+  C.StartEnvironment = kvList(V.StartEnvironment, Ctx);
   lowerJail(V, Vm, ID, Ctx);
   if (V.DiskLayout)
     lowerLayout(V, Vm, ID, Ctx);
@@ -202,7 +203,7 @@ void overlord::lower::lowerVmJail(const ast::VmJailSpec &V, ir::TargetID ID,
   if (V.Script || (Partitions && (!V.Metadata.empty() ||
                                   !V.ScriptEnvironment.empty()))) {
     ir::ScriptOp &S = Ctx.Builder.add<ir::ScriptOp>(ID, Vm);
-    S.Environment = kvList(V.ScriptEnvironment, Ctx.Builder);
+    S.Environment = kvList(V.ScriptEnvironment, Ctx);
     S.Metadata = V.Metadata;
     S.Script = V.Script.value_or("");
   }

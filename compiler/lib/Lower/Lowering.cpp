@@ -78,7 +78,7 @@ ir::TargetID addTarget(const RouteTarget &T, LowerContext &Ctx) {
   if (T.DC && T.DC->Entrypoint)
     Op.Entrypoint = *T.DC->Entrypoint;
   if (T.DC && T.DC->AccessToken)
-    Op.AccessToken = Ctx.Builder.seal(*T.DC->AccessToken);
+    Op.AccessToken = Ctx.seal(*T.DC->AccessToken);
   return ID;
 }
 
@@ -114,7 +114,7 @@ void lowerMetadata(const ast::MetadataSpec &M, ir::TargetID ID,
     ir::MetadataPutOp &Op = Ctx.Builder.add<ir::MetadataPutOp>(ID, E.Key);
     Op.Size = E.Value.size();
     if (E.Secret || isSecretName(E.Key) || isSecretValue(E.Value))
-      Op.ValueSecret = Ctx.Builder.seal(E.Value);
+      Op.ValueSecret = Ctx.seal(E.Value);
     else
       Op.Value = E.Value;
   }

@@ -140,12 +140,35 @@ std::optional<std::vector<RouteTarget>> Router::run() {
   if (!Ok)
     return std::nullopt;
 
+  // labelsMatch() on label numbers: 1 = wanted, 2 = excluded (exclusion
+  // wins). Labels no node reports cannot match and are left out.
+  const LabelIndex &LI = S.labelIndex();
+  std::vector<uint8_t> Mark(LI.IDs.size(), 0);
+  auto MarkAll = [&](llvm::ArrayRef<std::string> L, uint8_t Bit) {
+    for (const std::string &X : L) {
+      auto It = LI.IDs.find(X);
+      if (It != LI.IDs.end())
+        Mark[It->second] |= Bit;
+    }
+  };
+  MarkAll(D.Deploy.Labels, 1);
+  MarkAll(D.Deploy.Exclude, 2);
+  auto Matches = [&](NodeID N) {
+    bool Match = false;
+    for (unsigned L : LI.NodeLabels[N]) {
+      if (Mark[L] & 2)
+        return false;
+      Match |= Mark[L] != 0;
+    }
+    return Match;
+  };
+
   std::vector<RouteTarget> Out;
   std::vector<bool> Planned(S.Nodes.size(), false);
   uint64_t Requests = 0;
   for (NodeID N : Candidates) {
     const ChainNode &CN = S.Nodes[N];
-    if (!labelsMatch(CN.Labels, D.Deploy.Labels, D.Deploy.Exclude))
+    if (!Matches(N))
       continue;
     if (Planned[N]) {
       Diags.emit(entrypointRange(D.Deploy.Entrypoints.front()),

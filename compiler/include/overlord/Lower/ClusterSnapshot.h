@@ -17,6 +17,7 @@
 
 #include "overlord/Support/Diagnostics.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SMLoc.h"
@@ -51,6 +52,13 @@ struct SnapshotDatacenter {
   NodeID Root = 0;
 };
 
+/// Every distinct node label of a snapshot numbered, and each node's labels
+/// as those numbers, so routing compares integers, not strings.
+struct LabelIndex {
+  llvm::StringMap<unsigned> IDs;               ///< label -> number
+  std::vector<std::vector<unsigned>> NodeLabels; ///< parallel to Nodes
+};
+
 /// A parsed, checked cluster snapshot.
 class ClusterSnapshot {
 public:
@@ -77,11 +85,19 @@ public:
   /// whitespace and omitted defaults of the file it was read from.
   std::string digest() const;
 
+  /// The label index of Nodes, built on first use and again when nodes were
+  /// added since (a node's Labels must not change once routing started).
+  /// Not thread-safe: routing is sequential.
+  const LabelIndex &labelIndex() const;
+
   /// Adds a datacenter with a root node; returns the root.
   NodeID addDatacenter(llvm::StringRef Name, std::vector<std::string> Labels);
   /// Adds a chain below Parent; returns it.
   NodeID addChain(NodeID Parent, llvm::StringRef Name,
                   std::vector<std::string> Labels);
+
+private:
+  mutable std::optional<LabelIndex> LabelCache;
 };
 
 /// Reads and checks buffer BufferID of the engine's SourceMgr. Every problem

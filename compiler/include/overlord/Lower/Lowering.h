@@ -72,6 +72,19 @@ struct LowerContext {
   const MetadataStore *Metadata = nullptr;
   ParseExpandedFn ParseExpanded;
   bool Restart = false; ///< `--restart`: project.up / vm.create restart
+
+  /// The builder's seal of Value. Sealing is deterministic for one key, so
+  /// each distinct value is sealed once per context (an access token is
+  /// otherwise sealed again for every file and target).
+  const std::string &seal(llvm::StringRef Value) {
+    auto [It, New] = Sealed.try_emplace(Value);
+    if (New)
+      It->second = Builder.seal(Value);
+    return It->second;
+  }
+
+  /// Value -> sealed value, filled by seal().
+  llvm::StringMap<std::string> Sealed;
 };
 
 /// Lowers D into Ctx.Builder. Returns false after errors.
