@@ -18,7 +18,7 @@ for name in sorted(os.listdir(defs)):
                 kinds.append((m.group(1), m.group(2), name))
 
 corpus = []
-for sub in ("test", os.path.join("compiler", "unittests")):
+for sub in ("test", os.path.join("compiler", "unittests"), os.path.join("engine", "unittests")):
     for dirpath, _, files in os.walk(os.path.join(root, sub)):
         for fn in files:
             try:
