@@ -184,33 +184,6 @@ engine::parseDirectorException(llvm::StringRef Stderr) {
 // describe
 //===----------------------------------------------------------------------===//
 
-std::optional<DirectorState> engine::parseDirectorState(llvm::StringRef Name) {
-  std::string Lower = Name.trim().lower();
-  if (Lower == "done")
-    return DirectorState::Done;
-  if (Lower == "failed")
-    return DirectorState::Failed;
-  if (Lower == "unfinished")
-    return DirectorState::Unfinished;
-  if (Lower == "destroying")
-    return DirectorState::Destroying;
-  return std::nullopt;
-}
-
-llvm::StringRef engine::directorStateName(DirectorState S) {
-  switch (S) {
-  case DirectorState::Done:
-    return "DONE";
-  case DirectorState::Failed:
-    return "FAILED";
-  case DirectorState::Unfinished:
-    return "UNFINISHED";
-  case DirectorState::Destroying:
-    return "DESTROYING";
-  }
-  return "UNFINISHED";
-}
-
 std::string DirectorDescription::lastLogName() const {
   if (!LastLog)
     return "";

@@ -50,20 +50,6 @@ llvm::StringRef engine::toString(JobStatus S) {
   return "queued";
 }
 
-llvm::StringRef engine::toString(ProjectState S) {
-  switch (S) {
-  case ProjectState::Done:
-    return "DONE";
-  case ProjectState::Failed:
-    return "FAILED";
-  case ProjectState::Unfinished:
-    return "UNFINISHED";
-  case ProjectState::Destroying:
-    return "DESTROYING";
-  }
-  return "DONE";
-}
-
 std::string engine::toOperation(JobStatus S) { return toString(S).upper(); }
 
 std::optional<JobKind> engine::parseJobKind(llvm::StringRef S) {
@@ -86,15 +72,6 @@ std::optional<JobStatus> engine::parseJobStatus(llvm::StringRef S) {
       .Case("failed", JobStatus::Failed)
       .Case("noop", JobStatus::Noop)
       .Case("cancelled", JobStatus::Cancelled)
-      .Default(std::nullopt);
-}
-
-std::optional<ProjectState> engine::parseProjectState(llvm::StringRef S) {
-  return llvm::StringSwitch<std::optional<ProjectState>>(S)
-      .Case("DONE", ProjectState::Done)
-      .Case("FAILED", ProjectState::Failed)
-      .Case("UNFINISHED", ProjectState::Unfinished)
-      .Case("DESTROYING", ProjectState::Destroying)
       .Default(std::nullopt);
 }
 
@@ -141,7 +118,7 @@ static void addResult(llvm::json::Object &O, const Job &J) {
   if (!R.Message.empty())
     O["message"] = utf8(R.Message);
   if (R.State)
-    O["state"] = toString(*R.State);
+    O["state"] = directorStateName(*R.State);
   if (R.Locked)
     O["locked"] = *R.Locked;
 }

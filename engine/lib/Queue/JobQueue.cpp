@@ -106,7 +106,7 @@ static Job readJob(const sql::Stmt &S) {
   R.Stderr = S.text(16);
   R.Truncated = S.i64(17);
   if (!S.isNull(18))
-    R.State = parseProjectState(S.text(18));
+    R.State = parseDirectorState(S.text(18));
   if (!S.isNull(19))
     R.Locked = S.i64(19) != 0;
   if (!S.isNull(20))
@@ -149,7 +149,7 @@ static Error writeResult(sqlite3 *Db, JobId Id, const JobResult &R, double Now,
               "message = ?14, reconciled = ?15 WHERE id = ?1");
   std::optional<std::string> State;
   if (R.State)
-    State = toString(*R.State).str();
+    State = directorStateName(*R.State).str();
   S.bind(1, Id)
       .bind(2, toString(R.Status))
       .bind(3, Now)

@@ -116,7 +116,7 @@ TEST_F(JobQueueCrashTest, RunningJobIsReconciledExactlyOnce) {
   O.Reconcile = [&](const Job &J) {
     Seen.push_back(J);
     JobResult R;
-    R.State = ProjectState::Done;
+    R.State = DirectorState::Done;
     R.Locked = false;
     return ReconcileDecision::finish(R, "describe: DONE");
   };

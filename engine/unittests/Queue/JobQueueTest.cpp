@@ -157,7 +157,7 @@ TEST_F(JobQueueTest, StatusRecordHasTheReferenceFields) {
   JobResult R = JobResult::completed(
       0, R"({"errlevel": 0, "message": null, "failed": []})");
   R.Stderr = "warn\n";
-  R.State = ProjectState::Done;
+  R.State = DirectorState::Done;
   R.Locked = false;
   R.Restarted = true;
   R.Labels = R"({"error": false})";

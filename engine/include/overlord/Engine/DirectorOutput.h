@@ -16,6 +16,7 @@
 #define OVERLORD_ENGINE_DIRECTOROUTPUT_H
 
 #include "overlord/Engine/AppJailOutput.h"
+#include "overlord/Engine/DirectorState.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -92,13 +93,6 @@ parseDirectorException(llvm::StringRef Stderr);
 // describe -p P
 //===----------------------------------------------------------------------===//
 
-/// Project state (§2.6), printed uppercased by describe.
-enum class DirectorState { Done, Failed, Unfinished, Destroying };
-
-/// "DONE"/"done" -> Done ...; std::nullopt for anything else.
-std::optional<DirectorState> parseDirectorState(llvm::StringRef Name);
-/// "DONE", "FAILED", "UNFINISHED", "DESTROYING".
-llvm::StringRef directorStateName(DirectorState S);
 
 /// One service of `describe`.
 struct DirectorService {

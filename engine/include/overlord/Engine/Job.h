@@ -9,6 +9,8 @@
 #ifndef OVERLORD_ENGINE_JOB_H
 #define OVERLORD_ENGINE_JOB_H
 
+#include "overlord/Engine/DirectorState.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
 
@@ -48,22 +50,16 @@ enum class JobStatus {
   Cancelled,   ///< Never ran: removed by a cancel of its project.
 };
 
-/// The Director project state (`appjail-director describe` `state`).
-enum class ProjectState { Done, Failed, Unfinished, Destroying };
 
 /// `project.up` etc.
 llvm::StringRef toString(JobKind K);
 /// `queued`, `running`, ... (lower case, as stored).
 llvm::StringRef toString(JobStatus S);
-/// `DONE`, `FAILED`, `UNFINISHED`, `DESTROYING`.
-llvm::StringRef toString(ProjectState S);
 /// The reference's `operation` spelling: `RUNNING`, `COMPLETED`, ...
 std::string toOperation(JobStatus S);
 
 std::optional<JobKind> parseJobKind(llvm::StringRef S);
 std::optional<JobStatus> parseJobStatus(llvm::StringRef S);
-/// Accepts the upper-case Director spelling.
-std::optional<ProjectState> parseProjectState(llvm::StringRef S);
 
 /// True for the statuses a job ends in.
 inline bool isFinal(JobStatus S) {
@@ -81,7 +77,7 @@ struct JobResult {
   /// Set by the queue when Stdout or Stderr was truncated.
   bool Truncated = false;
   /// Director's view of the project after the job (`describe`).
-  std::optional<ProjectState> State;
+  std::optional<DirectorState> State;
   std::optional<bool> Locked;
   /// Whether the project was stopped before `up` (the message's `restart`).
   std::optional<bool> Restarted;
