@@ -20,7 +20,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
-#include <set>
 
 using namespace llvm;
 
@@ -53,32 +52,19 @@ static std::string canonical(const ast::Value *V) {
   }
 }
 
-static const std::set<std::string> TopKeys = {"options", "services",
-                                              "default_volume_type", "volumes"};
-static const std::set<std::string> ServiceKeys = {"priority",
-                                                  "name",
-                                                  "makejail",
-                                                  "runtime-makejail",
-                                                  "reset_options",
-                                                  "ignore_mtime",
-                                                  "options",
-                                                  "arguments",
-                                                  "runtime-arguments",
-                                                  "environment",
-                                                  "runtime-environment",
-                                                  "start-environment",
-                                                  "start",
-                                                  "oci",
-                                                  "volumes",
-                                                  "scripts",
-                                                  "serial"};
+/// Whether Key is one of Keys (director-spec(5)'s key lists come from the
+/// Director checker, appjail::directorTopKeys/directorServiceKeys).
+static bool allowed(llvm::ArrayRef<llvm::StringRef> Keys,
+                    const std::string &Key) {
+  return llvm::is_contained(Keys, llvm::StringRef(Key));
+}
 
 /// Director's own messages for the mistakes its parser reports first.
 static std::optional<std::string> directorError(const ast::Value *Root) {
   if (!Root || !Root->isMap())
     return std::string("<main>: Invalid type.");
   for (const ast::MapEntry &E : Root->Entries)
-    if (!TopKeys.count(E.Key->asPythonString()))
+    if (!allowed(appjail::directorTopKeys(), E.Key->asPythonString()))
       return "<main>: Unknown key \"" + E.Key->asPythonString() + "\".";
   const ast::Value *Services = Root->get("services");
   if (!Services)
@@ -90,7 +76,7 @@ static std::optional<std::string> directorError(const ast::Value *Root) {
     if (!S.Val || !S.Val->isMap())
       return "services/" + Name + ": Invalid type.";
     for (const ast::MapEntry &E : S.Val->Entries)
-      if (!ServiceKeys.count(E.Key->asPythonString()))
+      if (!allowed(appjail::directorServiceKeys(), E.Key->asPythonString()))
         return "services/" + Name + ": Unknown key \"" +
                E.Key->asPythonString() + "\".";
   }

@@ -63,3 +63,56 @@ std::string Value::asPythonString() const {
   }
   return Text;
 }
+
+llvm::StringRef overlord::ast::kindNoun(ValueKind K) {
+  switch (K) {
+  case ValueKind::Null:
+    return "null";
+  case ValueKind::Bool:
+    return "a boolean";
+  case ValueKind::Int:
+    return "an integer";
+  case ValueKind::Float:
+    return "a number";
+  case ValueKind::String:
+    return "a string";
+  case ValueKind::List:
+    return "a list";
+  case ValueKind::Map:
+    return "a map";
+  }
+  return "a value";
+}
+
+llvm::json::Value overlord::ast::toJson(const Value &V) {
+  switch (V.Kind) {
+  case ValueKind::Null:
+    return nullptr;
+  case ValueKind::Bool:
+    return V.BoolVal;
+  case ValueKind::Int:
+    return V.IntVal;
+  case ValueKind::Float:
+    return V.FloatVal;
+  case ValueKind::String:
+    return V.Text;
+  case ValueKind::List: {
+    llvm::json::Array A;
+    for (const Value *Item : V.Items)
+      A.push_back(Item ? toJson(*Item) : llvm::json::Value(nullptr));
+    return A;
+  }
+  case ValueKind::Map: {
+    llvm::json::Object O;
+    for (const MapEntry &E : V.Entries) {
+      if (!E.Key)
+        continue;
+      std::string Key = E.Key->isString() ? E.Key->Text : E.Key->asPythonString();
+      if (!O.get(Key))
+        O[Key] = E.Val ? toJson(*E.Val) : llvm::json::Value(nullptr);
+    }
+    return O;
+  }
+  }
+  return nullptr;
+}

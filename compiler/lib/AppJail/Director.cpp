@@ -762,3 +762,6 @@ appjail::checkDirectorFile(const ast::Value *Root, llvm::SMRange WholeRange,
                            DiagnosticEngine &Diags) {
   return Checker(Diags).run(Root, WholeRange);
 }
+
+llvm::ArrayRef<StringRef> appjail::directorTopKeys() { return TopKeys; }
+llvm::ArrayRef<StringRef> appjail::directorServiceKeys() { return ServiceKeys; }

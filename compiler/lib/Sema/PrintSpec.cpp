@@ -17,40 +17,6 @@
 using namespace overlord;
 using namespace overlord::sema;
 
-llvm::json::Value sema::toJson(const ast::Value &V) {
-  switch (V.Kind) {
-  case ast::ValueKind::Null:
-    return nullptr;
-  case ast::ValueKind::Bool:
-    return V.BoolVal;
-  case ast::ValueKind::Int:
-    return V.IntVal;
-  case ast::ValueKind::Float:
-    return V.FloatVal;
-  case ast::ValueKind::String:
-    return V.Text;
-  case ast::ValueKind::List: {
-    llvm::json::Array A;
-    for (const ast::Value *Item : V.Items)
-      A.push_back(Item ? toJson(*Item) : llvm::json::Value(nullptr));
-    return A;
-  }
-  case ast::ValueKind::Map: {
-    llvm::json::Object O;
-    for (const ast::MapEntry &E : V.Entries) {
-      if (!E.Key)
-        continue;
-      std::string Key =
-          E.Key->isString() ? E.Key->Text : E.Key->asPythonString();
-      // Duplicate keys were diagnosed; the first one is kept.
-      if (!O.get(Key))
-        O[Key] = E.Val ? toJson(*E.Val) : llvm::json::Value(nullptr);
-    }
-    return O;
-  }
-  }
-  return nullptr;
-}
 
 /// The text that replaces a secret.
 static constexpr const char *Mask = "********";

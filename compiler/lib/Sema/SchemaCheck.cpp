@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "SchemaCheck.h"
 
+#include "overlord/AST/KeyCheck.h"
+
 #include "overlord/Support/Suggest.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -45,23 +47,7 @@ llvm::SMRange SchemaChecker::keyRange(const Value &Map, llvm::StringRef Key) {
 }
 
 llvm::StringRef SchemaChecker::kindNoun(ValueKind K) {
-  switch (K) {
-  case ValueKind::Null:
-    return "null";
-  case ValueKind::Bool:
-    return "a boolean";
-  case ValueKind::Int:
-    return "an integer";
-  case ValueKind::Float:
-    return "a float";
-  case ValueKind::String:
-    return "a string";
-  case ValueKind::List:
-    return "a list";
-  case ValueKind::Map:
-    return "a map";
-  }
-  return "a value";
+  return ast::kindNoun(K);
 }
 
 /// The "in 'path'" part of messages, empty at the top level.
@@ -122,27 +108,7 @@ bool SchemaChecker::expectOneOf(const Value &V, llvm::ArrayRef<ValueKind> Kinds,
 bool SchemaChecker::checkKeys(const Value &Map,
                               llvm::ArrayRef<llvm::StringRef> Allowed,
                               llvm::StringRef Path) {
-  bool Ok = true;
-  for (const ast::MapEntry &E : Map.Entries) {
-    if (!E.Key)
-      continue;
-    if (!E.Key->isString()) {
-      Diags.emit(E.Key->Range, diag::NonStringKey,
-                 Path.empty() ? std::string("the deployment") : Path.str(),
-                 kindNoun(E.Key->Kind).str());
-      Ok = false;
-      continue;
-    }
-    if (llvm::is_contained(Allowed, llvm::StringRef(E.Key->Text)))
-      continue;
-    Ok = false;
-    std::string Best = suggestClosest(E.Key->Text, Allowed);
-    auto B = Diags.emit(E.Key->Range, diag::UnknownKey, E.Key->Text,
-                        inPath(Path), didYouMean(Best));
-    if (!Best.empty())
-      B.fixit(E.Key->Range, Best);
-  }
-  return Ok;
+  return ast::checkAllowedKeys(Map, Allowed, Path, "the deployment", Diags);
 }
 
 const Value *SchemaChecker::require(const Value &Map, llvm::StringRef Key,

@@ -71,8 +71,7 @@ void checkSecretPlacement(SpecState &S, std::optional<ast::DeploymentKind> K);
 /// values are metadata values).
 void checkIncludedSecretPlacement(SpecState &S, const ast::Value &Root);
 
-/// A value as JSON, the way PyYAML + json.dumps would print it.
-llvm::json::Value toJson(const ast::Value &V);
+using ast::toJson;
 /// The range of part [Begin, Begin+Len) of a single-line string scalar, or
 /// the whole range when positions inside it are not exact.
 llvm::SMRange subRange(const ast::Value &V, size_t Begin, size_t Len);

@@ -22,37 +22,7 @@ using namespace overlord;
 using namespace overlord::engine;
 using namespace overlord::engine::detail;
 using ast::Value;
-
-/// An ast::Value as JSON (for `log_config`, which is passed through).
-static llvm::json::Value toJson(const Value &V) {
-  switch (V.Kind) {
-  case ast::ValueKind::Null:
-    return nullptr;
-  case ast::ValueKind::Bool:
-    return V.BoolVal;
-  case ast::ValueKind::Int:
-    return V.IntVal;
-  case ast::ValueKind::Float:
-    return V.FloatVal;
-  case ast::ValueKind::String:
-    return V.Text;
-  case ast::ValueKind::List: {
-    llvm::json::Array A;
-    for (const Value *I : V.Items)
-      A.push_back(I ? toJson(*I) : llvm::json::Value(nullptr));
-    return A;
-  }
-  case ast::ValueKind::Map: {
-    llvm::json::Object O;
-    for (const ast::MapEntry &E : V.Entries)
-      if (E.Key && E.Val)
-        O[E.Key->isString() ? E.Key->Text : E.Key->asPythonString()] =
-            toJson(*E.Val);
-    return O;
-  }
-  }
-  return nullptr;
-}
+using ast::toJson;
 
 void ConfigParser::missing(const Value &Where, llvm::StringRef Key,
                            llvm::StringRef Path) {

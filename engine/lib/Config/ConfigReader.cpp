@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "ConfigReader.h"
 
+#include "overlord/AST/KeyCheck.h"
+
 #include "overlord/Support/Suggest.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -18,25 +20,6 @@ using namespace overlord::engine::detail;
 using ast::Value;
 using ast::ValueKind;
 
-llvm::StringRef overlord::engine::detail::kindNoun(ValueKind K) {
-  switch (K) {
-  case ValueKind::Null:
-    return "null";
-  case ValueKind::Bool:
-    return "a boolean";
-  case ValueKind::Int:
-    return "an integer";
-  case ValueKind::Float:
-    return "a number";
-  case ValueKind::String:
-    return "a string";
-  case ValueKind::List:
-    return "a list";
-  case ValueKind::Map:
-    return "a map";
-  }
-  return "a value";
-}
 
 std::string ConfigReader::join(llvm::StringRef Parent, llvm::StringRef Key) {
   return Parent.empty() ? Key.str() : (Parent + "." + Key).str();
@@ -45,28 +28,7 @@ std::string ConfigReader::join(llvm::StringRef Parent, llvm::StringRef Key) {
 bool ConfigReader::checkKeys(const Value &Map,
                              llvm::ArrayRef<llvm::StringRef> Allowed,
                              llvm::StringRef Path) {
-  bool Ok = true;
-  for (const ast::MapEntry &E : Map.Entries) {
-    if (!E.Key)
-      continue;
-    if (!E.Key->isString()) {
-      Diags.emit(E.Key->Range, diag::NonStringKey,
-                 Path.empty() ? std::string("overlord.yml") : Path.str(),
-                 kindNoun(E.Key->Kind).str());
-      Ok = false;
-      continue;
-    }
-    if (llvm::is_contained(Allowed, llvm::StringRef(E.Key->Text)))
-      continue;
-    Ok = false;
-    std::string Best = suggestClosest(E.Key->Text, Allowed);
-    std::string In = Path.empty() ? "" : " in '" + Path.str() + "'";
-    DiagBuilder B = Diags.emit(E.Key->Range, diag::UnknownKey, E.Key->Text, In,
-                               didYouMean(Best));
-    if (!Best.empty())
-      B.fixit(E.Key->Range, Best);
-  }
-  return Ok;
+  return ast::checkAllowedKeys(Map, Allowed, Path, "overlord.yml", Diags);
 }
 
 const Value *ConfigReader::lookup(const Value &Map, llvm::StringRef Key) const {

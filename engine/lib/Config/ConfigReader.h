@@ -72,8 +72,7 @@ private:
   DiagnosticEngine &Diags;
 };
 
-/// "an integer", "a map", … for messages.
-llvm::StringRef kindNoun(ast::ValueKind K);
+using ast::kindNoun;
 
 } // namespace overlord::engine::detail
 

@@ -16,7 +16,9 @@
 #ifndef OVERLORD_AST_VALUE_H
 #define OVERLORD_AST_VALUE_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/SMLoc.h"
 
 #include <cstdint>
@@ -117,6 +119,14 @@ public:
 private:
   std::deque<Value> Arena;
 };
+
+/// How messages name a kind of value: 'a string', 'an integer', 'a map'.
+llvm::StringRef kindNoun(ValueKind K);
+
+/// V as JSON: maps keep their source order, non-string keys are printed as
+/// Python's str() would, and of duplicate keys (already diagnosed) the first
+/// wins.
+llvm::json::Value toJson(const Value &V);
 
 } // namespace overlord::ast
 

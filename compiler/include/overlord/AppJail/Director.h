@@ -22,6 +22,11 @@
 
 namespace overlord::appjail {
 
+/// The keys director-spec(5) allows at the top level of a Director file and
+/// in a service (shared with the simulator in engine/sim).
+llvm::ArrayRef<llvm::StringRef> directorTopKeys();
+llvm::ArrayRef<llvm::StringRef> directorServiceKeys();
+
 /// Checks Root (a parsed Director file). Returns nullopt when an error was
 /// reported.
 std::optional<DirectorFile> checkDirectorFile(const ast::Value *Root,
