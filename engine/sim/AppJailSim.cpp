@@ -43,6 +43,8 @@ void destroyJail(const Sim &S, StringRef J) {
   ::unlink(S.path("sim/running/" + J.str()).c_str());
   ::unlink(S.path("appjail/networks/ajnet/jails/" + J.str()).c_str());
   removeTree(S.jailDir(J));
+  // Its vm-bhyve guests die with it (VmSim.cpp).
+  removeTree(S.path("sim/vm/" + J.str()));
 }
 
 namespace {
@@ -494,7 +496,36 @@ int cmd(Sim &S, const std::vector<std::string> &Args) {
     outs() << S.jailDir(J) << "/jail\n";
     return ExOk;
   }
+  if (Args[1] == "jexec")
+    if (int Rc = runJexec(S, J, Rest); Rc >= 0) {
+      record(S, Args, J, "cmd");
+      return Rc;
+    }
   return record(S, Args, J, "cmd");
+}
+
+/// `appjail devfs set [-E|-e] [-N name] [--] jail rule...` (cmd/devfs):
+/// a new conf/boot/devfs/<nro> with enabled, name and rule, each "%s\n".
+int devfs(Sim &S, const std::vector<std::string> &Args) {
+  ParsedArgs P;
+  std::string Bad;
+  if (Args.size() < 2 || Args[1] != "set" ||
+      !parseArgs(Args, 2, "Ee", "N", P, Bad) || P.Pos.size() < 2) {
+    S.log("error", "Usage: appjail devfs set [-E|-e] [-N name] jail rule");
+    return ExUsage;
+  }
+  const std::string &J = P.Pos[0];
+  if (int Rc = checkJail(S, J))
+    return Rc;
+  std::vector<std::string> Rule(P.Pos.begin() + 1, P.Pos.end());
+  std::string Dir;
+  for (unsigned N = 0; Dir.empty(); ++N)
+    if (!isDir(conf(S, J, "boot/devfs/" + std::to_string(N))))
+      Dir = conf(S, J, "boot/devfs/" + std::to_string(N));
+  writeFile(Dir + "/enabled", P.has('e') ? "0\n" : "1\n");
+  writeFile(Dir + "/name", P.last('N') + "\n");
+  writeFile(Dir + "/rule", join(Rule, " ") + "\n");
+  return ExOk;
 }
 
 int cpuset(Sim &S, const std::vector<std::string> &Args) {
@@ -547,6 +578,8 @@ int runAppJail(Sim &S) {
     return label(S, A);
   if (C == "cpuset")
     return cpuset(S, A);
+  if (C == "devfs")
+    return devfs(S, A);
   if (C == "cmd")
     return cmd(S, A);
   if ((C == "enable" || C == "disable") && A.size() >= 3)

@@ -11,6 +11,7 @@
 #ifndef OVERLORD_SIM_SIM_H
 #define OVERLORD_SIM_SIM_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -129,6 +130,14 @@ int runMakejail(Sim &S, const std::vector<std::string> &Args);
 int runDirector(Sim &S);
 int runRctl(Sim &S);
 int runSysctl(Sim &S);
+/// The VM flow's tools (VmSim.cpp): mdconfig, gpart, newfs, mount, umount,
+/// makefs, fetch, pkg.
+bool isVmTool(llvm::StringRef Tool);
+llvm::ArrayRef<const char *> vmToolNames();
+int runVmTool(Sim &S);
+/// `appjail cmd jexec J REST...` when REST is vm-bhyve's `vm create|install|
+/// start|poweroff` or `/run.sh`; -1 for other commands (only recorded).
+int runJexec(Sim &S, const std::string &J, const std::vector<std::string> &Rest);
 /// True when `ajsim TOOL ARGS` names a test helper (Helpers.cpp).
 bool isHelper(llvm::StringRef Tool, const std::vector<std::string> &Args);
 int runHelper(Sim &S);

@@ -27,7 +27,9 @@ static int install(StringRef Dir) {
     errs() << "ajsim: cannot create '" << Dir << "'\n";
     return ExCantCreat;
   }
-  for (const char *T : Tools) {
+  std::vector<const char *> All(std::begin(Tools), std::end(Tools));
+  All.insert(All.end(), vmToolNames().begin(), vmToolNames().end());
+  for (const char *T : All) {
     std::string Link = (Dir + "/" + T).str();
     sys::fs::remove(Link);
     if (sys::fs::create_link(Self, Link)) {
@@ -69,7 +71,7 @@ int main(int argc, char **argv) {
       return Args.size() == 1 ? install(Args[0]) : usage();
   }
   bool Helper = StringRef(argv[0]).endswith("ajsim") && isHelper(Tool, Args);
-  if (!Helper && !llvm::is_contained(Tools, Tool))
+  if (!Helper && !llvm::is_contained(Tools, Tool) && !isVmTool(Tool))
     return usage();
 
   Sim S;
@@ -96,6 +98,8 @@ int main(int argc, char **argv) {
     Rc = runAppJail(S);
   } else if (Tool == "appjail-director") {
     Rc = runDirector(S);
+  } else if (isVmTool(Tool)) {
+    Rc = runVmTool(S);
   } else if (Tool == "rctl") {
     Rc = runRctl(S);
   } else {

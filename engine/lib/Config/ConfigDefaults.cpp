@@ -161,7 +161,8 @@ int64_t EngineConfig::timeoutFor(llvm::StringRef Command) const {
   auto It = Overlordd.Timeouts.find(Command.str());
   if (It != Overlordd.Timeouts.end())
     return It->second;
-  if (Command == "director-up" || Command == "director-down")
+  if (Command == "director-up" || Command == "director-down" ||
+      Command == "vm-install")
     return ExecutionTime ? *ExecutionTime : 0;
   return Overlordd.DefaultTimeout;
 }

@@ -126,10 +126,24 @@ static Object printOverlordd(const EngineConfig &Cfg) {
                 {"binaries", Object{{"appjail", O.Appjail},
                                     {"appjail-director", O.AppjailDirector},
                                     {"rctl", O.Rctl},
-                                    {"sysctl", O.Sysctl}}},
+                                    {"sysctl", O.Sysctl},
+                                    {"makefs", O.Makefs},
+                                    {"mdconfig", O.Mdconfig},
+                                    {"gpart", O.Gpart},
+                                    {"newfs", O.Newfs},
+                                    {"mount", O.Mount},
+                                    {"umount", O.Umount},
+                                    {"fetch", O.Fetch},
+                                    {"tar", O.Tar},
+                                    {"pkg", O.Pkg},
+                                    {"cp", O.Cp}}},
                 {"timeouts", std::move(Timeouts)},
                 {"max_output", O.MaxOutput},
-                {"max_log_bytes", O.MaxLogBytes}};
+                {"max_log_bytes", O.MaxLogBytes},
+                {"address", O.Address},
+                {"io_threads", O.IoThreads},
+                {"workers", O.Workers ? *O.Workers : Cfg.MaxWatchCommands},
+                {"refresh_interval", O.RefreshInterval}};
 }
 
 static Value beanstalkdAddr(const EngineConfig &Cfg) {

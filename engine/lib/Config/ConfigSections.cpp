@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
+#include <iterator>
 
 using namespace overlord;
 using namespace overlord::engine;
@@ -251,17 +252,26 @@ void ConfigParser::parseEtcd(const Value &E) {
 }
 
 void ConfigParser::parseOverlordd(const Value &O) {
-  static const llvm::StringRef Keys[] = {"database", "binaries", "timeouts",
-                                         "max_output", "max_log_bytes"};
+  static const llvm::StringRef Keys[] = {
+      "database",      "binaries",  "timeouts", "max_output",
+      "max_log_bytes", "address",   "io_threads", "workers",
+      "refresh_interval"};
   R.checkKeys(O, Keys, "overlordd");
   OverlorddConfig &C = Cfg.Overlordd;
   R.getString(O, "database", "overlordd", C.Database);
   if (const Value *B = R.getMap(O, "binaries", "overlordd")) {
-    static const llvm::StringRef BKeys[] = {"appjail", "appjail-director",
-                                            "rctl", "sysctl"};
-    std::string *Outs[] = {&C.Appjail, &C.AppjailDirector, &C.Rctl, &C.Sysctl};
+    static const llvm::StringRef BKeys[] = {
+        "appjail", "appjail-director", "rctl", "sysctl", "makefs",
+        "mdconfig", "gpart", "newfs", "mount", "umount", "fetch", "tar",
+        "pkg", "cp"};
+    std::string *Outs[] = {&C.Appjail, &C.AppjailDirector, &C.Rctl,
+                           &C.Sysctl,  &C.Makefs,          &C.Mdconfig,
+                           &C.Gpart,   &C.Newfs,           &C.Mount,
+                           &C.Umount,  &C.Fetch,           &C.Tar,
+                           &C.Pkg,     &C.Cp};
+    static_assert(std::size(BKeys) == std::size(Outs));
     R.checkKeys(*B, BKeys, "overlordd.binaries");
-    for (size_t I = 0; I < 4; ++I) {
+    for (size_t I = 0; I < std::size(BKeys); ++I) {
       std::string S = *Outs[I];
       R.getString(*B, BKeys[I], "overlordd.binaries", S);
       if (S.empty()) {
@@ -288,4 +298,8 @@ void ConfigParser::parseOverlordd(const Value &O) {
   }
   R.getInt(O, "max_output", "overlordd", C.MaxOutput, 1024);
   R.getInt(O, "max_log_bytes", "overlordd", C.MaxLogBytes, 1024);
+  R.getString(O, "address", "overlordd", C.Address);
+  R.getInt(O, "io_threads", "overlordd", C.IoThreads, 1);
+  R.getOptInt(O, "workers", "overlordd", C.Workers, 1);
+  R.getInt(O, "refresh_interval", "overlordd", C.RefreshInterval, 0);
 }

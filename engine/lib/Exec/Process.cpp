@@ -301,9 +301,12 @@ void supervise(pid_t Pid, const ProcessSpec &Spec, Clock::time_point Start,
     // a zombie), longer ones while a live child keeps them open.
     Clock::time_point Next =
         Now + (Open.empty() ? Tick : std::chrono::milliseconds(50));
-    if (!Reaped && !TermSent && Now >= Deadline) {
+    bool CancelNow =
+        Spec.Cancel && Spec.Cancel->load(std::memory_order_relaxed);
+    if (!Reaped && !TermSent && (Now >= Deadline || CancelNow)) {
       ::kill(-Pid, SIGTERM);
-      TermSent = R.TimedOut = true;
+      TermSent = true;
+      (Now >= Deadline ? R.TimedOut : R.Cancelled) = true;
       KillAt = Now + Spec.KillGrace;
     } else if (!Reaped && TermSent && !R.KillSent && Now >= KillAt) {
       ::kill(-Pid, SIGKILL);

@@ -138,8 +138,27 @@ llvm::json::Object engine::toStatusRecord(const Job &J) {
   return O;
 }
 
+/// The payload as JSON with the values of `environment` (which may hold
+/// secrets) masked; text that is not JSON is returned as a string.
+static llvm::json::Value maskedPayload(llvm::StringRef Payload) {
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Payload);
+  if (!V) {
+    llvm::consumeError(V.takeError());
+    return Payload.str();
+  }
+  if (llvm::json::Object *O = V->getAsObject())
+    for (const char *Key : {"environment", "start-environment",
+                            "build-environment", "script-environment"})
+      if (llvm::json::Object *Env = O->getObject(Key))
+        for (auto &KV : *Env)
+          KV.second = "********";
+  return std::move(*V);
+}
+
 llvm::json::Object engine::toJSON(const Job &J) {
   llvm::json::Object O = toStatusRecord(J);
+  O["status"] = toString(J.Status);
+  O["payload"] = maskedPayload(J.Payload);
   O["kind"] = toString(J.Kind);
   O["project"] = J.Project;
   O["target"] = J.Target;

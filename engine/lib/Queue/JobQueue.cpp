@@ -599,6 +599,17 @@ Expected<std::vector<Job>> JobQueue::list(const JobFilter &F) {
   }
 }
 
+Expected<uint64_t> JobQueue::count(JobStatus Status) {
+  std::lock_guard<std::mutex> L(M);
+  // Served by the jobs(status, id) index.
+  sql::Stmt S(Db, "SELECT count(*) FROM jobs WHERE status = ?1");
+  S.bind(1, toString(Status));
+  auto Row = S.step();
+  if (!Row)
+    return Row.takeError();
+  return *Row ? static_cast<uint64_t>(S.i64(0)) : 0;
+}
+
 Expected<std::optional<Job>> JobQueue::latest(llvm::StringRef Project,
                                               StatusKey Key) {
   JobKind Kind = Key == StatusKey::Up     ? JobKind::ProjectUp

@@ -123,18 +123,31 @@ inline constexpr llvm::StringRef CommandNames[] = {"director-up",
                                                    "director-ls",
                                                    "appjail",
                                                    "rctl",
-                                                   "sysctl"};
+                                                   "sysctl",
+                                                   "vm-install"};
 
 /// `overlordd`: settings of this implementation only.
 struct OverlorddConfig {
   std::string Database; ///< SQLite job database
   std::string Appjail = "appjail", AppjailDirector = "appjail-director",
               Rctl = "rctl", Sysctl = "sysctl";
+  /// The programs of the VM flow (`binaries.makefs`, ...; docs/VmEngine.md).
+  std::string Makefs = "makefs", Mdconfig = "mdconfig", Gpart = "gpart",
+              Newfs = "newfs", Mount = "mount", Umount = "umount",
+              Fetch = "fetch", Tar = "tar", Pkg = "pkg", Cp = "cp";
   int64_t DefaultTimeout = 60; ///< seconds; 0: none
   /// Explicit per-command timeouts (seconds, 0: none).
   std::map<std::string, int64_t> Timeouts;
   int64_t MaxOutput = 1 << 20;    ///< bytes of output kept per command
   int64_t MaxLogBytes = 64 << 20; ///< bytes a log endpoint serves at most
+  /// The HTTP (and HTTPS) listen address; the reference listens on all
+  /// interfaces.
+  std::string Address = "0.0.0.0";
+  int64_t IoThreads = 2; ///< HTTP server threads
+  /// Executor workers; nullopt: `max_watch_commands`.
+  std::optional<int64_t> Workers;
+  /// Seconds between full state refreshes; 0: derived from `polling`.
+  int64_t RefreshInterval = 0;
 };
 
 /// Everything `overlord.yml` configures, fully defaulted.
@@ -173,7 +186,7 @@ struct EngineConfig {
   OverlorddConfig Overlordd;
 
   /// Timeout in seconds for a command of CommandNames (0: none):
-  /// `overlordd.timeouts.<name>`, else for director-up/down
+  /// `overlordd.timeouts.<name>`, else for director-up/down and vm-install
   /// `execution_time`, else `overlordd.timeouts.default`.
   int64_t timeoutFor(llvm::StringRef Command) const;
   const ChainConfig *findChain(llvm::StringRef Name) const;

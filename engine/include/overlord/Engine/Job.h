@@ -132,7 +132,9 @@ struct Job {
   std::string Reconciled;
 };
 
-/// The job in full, for `list jobs` style endpoints.
+/// The job in full, for `list jobs` style endpoints: the status record plus
+/// `status` (lower case), `kind`, `project`, `target`, `restart`, `attempts`,
+/// times, and `payload` as JSON with environment values masked.
 llvm::json::Object toJSON(const Job &J);
 
 /// The job as the reference's status record (overlord-behaviour.md §6.4):

@@ -167,6 +167,8 @@ public:
   llvm::Expected<std::optional<Job>> get(JobId Id);
   /// Jobs by ascending id.
   llvm::Expected<std::vector<Job>> list(const JobFilter &F);
+  /// How many jobs have status S (e.g. the queue depth, for metrics).
+  llvm::Expected<uint64_t> count(JobStatus S);
   /// The latest job behind one of the reference's status records, or none.
   llvm::Expected<std::optional<Job>> latest(llvm::StringRef Project,
                                             StatusKey Key);

@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -67,6 +68,10 @@ struct ProcessSpec {
   /// leftover background process still holds the pipes open. Such processes
   /// are not killed (they may be daemons); their later output is dropped.
   std::chrono::milliseconds DrainAfterExit{500};
+  /// Set to true from any thread to stop the run: the process group gets
+  /// SIGTERM, then SIGKILL after KillGrace, as on a timeout (noticed within
+  /// about 50 ms). Null: not cancellable. Must outlive runProcess().
+  const std::atomic<bool> *Cancel = nullptr;
 };
 
 /// What happened to a process that was started.
@@ -85,6 +90,9 @@ struct ProcessResult {
   /// being terminated); KillSent when SIGKILL had to follow SIGTERM.
   bool TimedOut = false;
   bool KillSent = false;
+  /// ProcessSpec::Cancel was set while the child ran and it was terminated
+  /// (then TimedOut is false).
+  bool Cancelled = false;
   std::string Stdout;
   std::string Stderr;
   bool StdoutTruncated = false;
@@ -96,7 +104,9 @@ struct ProcessResult {
 
   /// Exited with code 0 within the timeout. Never enough on its own for
   /// Director: see isDirectorSuccess().
-  bool succeeded() const { return Exited && ExitCode == 0 && !TimedOut; }
+  bool succeeded() const {
+    return Exited && ExitCode == 0 && !TimedOut && !Cancelled;
+  }
   /// A shell-like status: the exit code, or 128 + signal.
   int shellStatus() const { return Exited ? ExitCode : 128 + Signal; }
 };

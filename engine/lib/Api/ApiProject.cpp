@@ -1,0 +1,242 @@
+//===- ApiProject.cpp - Project and VM endpoints ----------------*- C++ -*-===//
+//
+// POST /v1/project/{up,down,cancel}/{P}, GET|HEAD /v1/project/info/{P},
+// GET /v1/project/autoscale/{P}, GET|POST /v1/vm/{VM} (overlord-behaviour.md
+// §4.2). Arguments are coerced as the reference's get_json_argument does,
+// the job payloads are the contracts of docs/API.md, and a job id is
+// returned once the job is durable.
+//
+//===----------------------------------------------------------------------===//
+#include "ApiImpl.h"
+
+#include "overlord/Engine/JobQueue.h"
+#include "overlord/Engine/MetadataStore.h"
+#include "overlord/Engine/NodeState.h"
+#include "overlord/Engine/VmBuilder.h"
+
+using llvm::json::Array;
+using llvm::json::Object;
+using llvm::json::Value;
+
+namespace overlord::engine::api {
+
+/// The environment after dict(): every name and value must be a string.
+static Object checkEnvironment(const PyDict &Env) {
+  Object Out;
+  for (const auto &KV : Env) {
+    if (!KV.first.getAsString() || !KV.second.getAsString())
+      throw ApiError{400, "Invalid environment name (" + pyStr(KV.first) +
+                              ") or value (" + pyStr(KV.second) + ")."};
+    Out[*KV.first.getAsString()] = KV.second;
+  }
+  return Out;
+}
+
+/// reserve_port after dict(): interface -> network or null. The reference
+/// answers 500 for a non-string network; this is a 400 with its message.
+static Object checkReservePort(const PyDict &Ports) {
+  Object Out;
+  for (const auto &KV : Ports) {
+    if (!KV.first.getAsString())
+      throw ApiError{400, "Invalid interface (" + pyStr(KV.first) + ")."};
+    if (KV.second.kind() != Value::Null && !KV.second.getAsString())
+      throw ApiError{400, "Invalid network address (" + pyStr(KV.second) +
+                              ")."};
+    Out[*KV.first.getAsString()] = KV.second;
+  }
+  return Out;
+}
+
+/// Ours: a metadata key argument (`director_metadata`,
+/// `environ_from_metadata`), which must be a string naming a valid key.
+static std::optional<std::string> metadataKeyArg(const Call &C,
+                                                 llvm::StringRef Name) {
+  const Value *V = rawArg(C, Name);
+  if (!V || V->kind() == Value::Null)
+    return std::nullopt;
+  auto S = V->getAsString();
+  if (!S)
+    unexpectedType(Name);
+  if (!MetadataStore::validKey(*S))
+    throw ApiError{400, "'" + Name.str() + "' has an unexpected value."};
+  return S->str();
+}
+
+static Reply enqueue(Call &C, NewJob J) {
+  auto Id = C.Ctx.Queue->enqueue(J);
+  if (!Id)
+    internalError(C.Ctx, Id.takeError());
+  countJob(C.Ctx, J.Kind);
+  return Reply::ok({{"job_id", *Id}});
+}
+
+static Reply projectUp(Call &C) {
+  llvm::StringRef Project = C.param("project");
+  auto DirectorMetadata = metadataKeyArg(C, "director_metadata");
+  std::optional<std::string> DirectorFile;
+  if (!DirectorMetadata || rawArg(C, "director_file"))
+    DirectorFile = strArg(C, "director_file", /*Strip=*/false);
+  if (DirectorFile && DirectorMetadata)
+    throw ApiError{400, "Only 'director_file' or 'director_metadata' should "
+                        "be specified, but not both."};
+  PyDict Env = dictArg(C, "environment");
+  bool Restart = boolArg(C, "restart", false);
+  PyDict Ports = dictArg(C, "reserve_port");
+  auto EnvironFromMetadata = metadataKeyArg(C, "environ_from_metadata");
+  Object Payload{{"environment", checkEnvironment(Env)},
+                 {"restart", Restart},
+                 {"reserve_port", checkReservePort(Ports)}};
+  if (DirectorFile)
+    Payload["director_file"] = *DirectorFile;
+  if (DirectorMetadata)
+    Payload["director_metadata"] = *DirectorMetadata;
+  if (EnvironFromMetadata)
+    Payload["environ_from_metadata"] = *EnvironFromMetadata;
+  NewJob J;
+  J.Kind = JobKind::ProjectUp;
+  J.Project = Project.str();
+  J.Payload = llvm::formatv("{0}", Value(std::move(Payload))).str();
+  J.Restart = Restart;
+  return enqueue(C, std::move(J));
+}
+
+static Reply projectDown(Call &C) {
+  bool Force = boolArg(C, "force", false);
+  PyDict Env = dictArg(C, "environment");
+  Object Payload{{"environment", checkEnvironment(Env)}, {"force", Force}};
+  NewJob J;
+  J.Kind = JobKind::ProjectDown;
+  J.Project = C.param("project").str();
+  J.Payload = llvm::formatv("{0}", Value(std::move(Payload))).str();
+  return enqueue(C, std::move(J));
+}
+
+static Reply projectCancel(Call &C) {
+  auto Out = C.Ctx.Queue->cancel(C.param("project"));
+  if (!Out)
+    internalError(C.Ctx, Out.takeError());
+  countJob(C.Ctx, JobKind::ProjectCancel);
+  return Reply::ok({{"job_id", Out->CancelJob}});
+}
+
+/// The latest job behind a status record, as "seconds ago".
+static std::optional<Object> latestRecord(Call &C, llvm::StringRef Name,
+                                          StatusKey Key) {
+  auto J = C.Ctx.Queue->latest(Name, Key);
+  if (!J)
+    internalError(C.Ctx, J.takeError());
+  if (!*J)
+    return std::nullopt;
+  return statusRecordAgo(**J, C.Ctx.Now());
+}
+
+static Reply projectInfo(Call &C) {
+  llvm::StringRef Project = C.param("project");
+  Object Info;
+  if (auto Describe = C.Ctx.State->projectInfo(Project))
+    Info = std::move(*Describe);
+  if (auto Up = latestRecord(C, Project, StatusKey::Up))
+    Info["up"] = std::move(*Up);
+  if (auto Down = latestRecord(C, Project, StatusKey::Down))
+    Info["down"] = std::move(*Down);
+  if (Info.empty())
+    return Reply::message(404, "Project '" + Project.str() +
+                                   "' cannot be found.");
+  return Reply::ok({{"info", std::move(Info)}});
+}
+
+static Reply projectAutoscale(Call &C) {
+  llvm::StringRef Project = C.param("project");
+  std::optional<Object> S;
+  if (C.Ctx.AutoscaleStatus)
+    S = C.Ctx.AutoscaleStatus(Project);
+  if (!S || S->empty())
+    return Reply::message(404, "Project '" + Project.str() +
+                                   "' cannot be found.");
+  if (auto LU = S->getNumber("last_update"))
+    (*S)["last_update"] = C.Ctx.Now() - *LU;
+  return Reply::ok({{"status", std::move(*S)}});
+}
+
+static Reply vmGet(Call &C) {
+  llvm::StringRef Name = C.param("vm");
+  auto Rec = latestRecord(C, Name, StatusKey::Vm);
+  if (!Rec)
+    return Reply::message(404, "VM '" + Name.str() + "' cannot be found.");
+  return Reply::ok({{"status", std::move(*Rec)}});
+}
+
+static Value optString(const std::optional<std::string> &S) {
+  return S ? Value(*S) : Value(nullptr);
+}
+
+static Value dictValue(const PyDict &D, llvm::StringRef Name) {
+  Object O;
+  for (const auto &KV : D) {
+    // The profile's dicts are YAML maps: string keys only.
+    if (!KV.first.getAsString())
+      throw ApiError{400, "(exception:InvalidSpec) invalid specification: " +
+                              Name.str() + ".<item#0>: requires 'str', given '" +
+                              pyTypeName(KV.first).str() + "'."};
+    O[KV.first.getAsString()->str()] = KV.second;
+  }
+  return O;
+}
+
+/// POST /v1/vm/{VM}: the reference's VMHandler coercions, then the vmJail
+/// checks of parseVmProfile (the validation the VM builder runs).
+static Reply vmPost(Call &C) {
+  llvm::StringRef Name = C.param("vm");
+  Object P{{"name", Name.str()}};
+  P["makejail"] = optString(optStrArg(C, "makejail", false));
+  P["makejailFromMetadata"] =
+      optString(optStrArg(C, "makejailFromMetadata", false));
+  P["datastore"] = optString(optStrArg(C, "datastore", false));
+  P["overwrite"] = boolArg(C, "overwrite", false);
+  P["poweroff"] = boolArg(C, "poweroff", false);
+  P["cloud-init"] = dictValue(dictArg(C, "cloud-init"), "cloud-init");
+  P["template"] = dictValue(dictArg(C, "template", true), "template");
+  P["diskLayout"] = dictValue(dictArg(C, "diskLayout", true), "diskLayout");
+  P["script"] = optString(optStrArg(C, "script", false));
+  for (const char *L : {"metadata", "script-environment", "start-environment",
+                        "start-arguments", "build-environment",
+                        "build-arguments", "options"})
+    P[L] = listArg(C, L);
+  bool Restart = boolArg(C, "restart", false);
+  P["restart"] = Restart;
+  std::string Payload = llvm::formatv("{0}", Value(std::move(P))).str();
+  auto Profile = parseVmProfile(Payload, Name);
+  if (!Profile)
+    return Reply::message(400, "(exception:InvalidSpec) invalid specification: " +
+                                   llvm::toString(Profile.takeError()));
+  NewJob J;
+  J.Kind = JobKind::VmCreate;
+  J.Project = Name.str();
+  J.Payload = std::move(Payload);
+  J.Restart = Restart;
+  return enqueue(C, std::move(J));
+}
+
+void addProjectRoutes(RouteTable &T) {
+  ParamCheck Project{"project", isProjectName};
+  T.add("/v1/project/info/{project}", "project.info",
+        {{"GET", projectInfo},
+         {"HEAD",
+          [](Call &C) {
+            return Reply::status(
+                C.Ctx.State->hasProject(C.param("project")) ? 200 : 404);
+          }}},
+        {Project});
+  T.add("/v1/project/up/{project}", "project.up", {{"POST", projectUp}},
+        {Project});
+  T.add("/v1/project/down/{project}", "project.down", {{"POST", projectDown}},
+        {Project});
+  T.add("/v1/project/cancel/{project}", "project.cancel",
+        {{"POST", projectCancel}}, {Project});
+  T.add("/v1/project/autoscale/{project}", "project.autoscale",
+        {{"GET", projectAutoscale}}, {Project});
+  T.add("/v1/vm/{vm}", "vm", {{"GET", vmGet}, {"POST", vmPost}},
+        {{"vm", isVmName}});
+}
+
+} // namespace overlord::engine::api
