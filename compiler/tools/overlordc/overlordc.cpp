@@ -4,6 +4,10 @@
 // reach it.
 //
 //===----------------------------------------------------------------------===//
+#include "overlord/Client/ClientCommands.h"
 #include "overlord/Driver/Driver.h"
 
-int main(int argc, char **argv) { return overlord::driver::run(argc, argv); }
+int main(int argc, char **argv) {
+  return overlord::driver::run(argc, argv,
+                               {&overlord::client::runClientCommands});
+}

@@ -40,6 +40,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -85,6 +86,16 @@ struct LowerContext {
 
   /// Value -> sealed value, filled by seal().
   llvm::StringMap<std::string> Sealed;
+
+  /// Every value sealed so far by its digest ("secret:hmac-sha256:<hex>" ->
+  /// clear value): what `overlordc apply` sends to a node with its plan
+  /// fragment. Printed plans never contain these values.
+  std::map<std::string, std::string> secretValues() const {
+    std::map<std::string, std::string> Out;
+    for (const auto &KV : Sealed)
+      Out.emplace(KV.second, KV.first().str());
+    return Out;
+  }
 };
 
 /// Lowers D into Ctx.Builder. Returns false after errors.
