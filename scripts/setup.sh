@@ -14,7 +14,7 @@ PACKAGES=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   libgtest-dev libgmock-dev libboost-dev
   clang-14 libclang-rt-14-dev
-  etcd-server etcd-client haproxy socat hyperfine
+  etcd-server etcd-client haproxy socat hyperfine wrk
 )
 
 missing=()

@@ -22,6 +22,8 @@ config.substitutions.append(("%examples", os.path.join(config.overlord_src_root,
 config.substitutions.append(("%stdlib", os.path.join(config.overlord_src_root, "stdlib")))
 config.substitutions.append(("%srcroot", config.overlord_src_root))
 config.substitutions.append(("%shared", config.shared_dir))
+config.substitutions.append(("%overlordd", os.path.join(config.overlord_tools_dir, "overlordd")))
+config.substitutions.append(("%ajsim", os.path.join(config.overlord_tools_dir, "ajsim")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%expect-exit", "/usr/bin/python3 " + os.path.join(config.overlord_src_root, "test", "expect_exit.py")))
 if os.path.isdir(config.shared_dir):

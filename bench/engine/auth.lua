@@ -1,0 +1,2 @@
+-- wrk script: authenticated GET (the token comes from $OVERLORD_TOKEN).
+wrk.headers["Authentication"] = "Bearer " .. os.getenv("OVERLORD_TOKEN")
