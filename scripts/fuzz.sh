@@ -9,8 +9,8 @@
 # sanitizer list), builds the targets, makes a seed corpus in a temporary
 # directory from examples/, test/ and ../shared/corpus/ (Director files are
 # wrapped as `directorProject` deployments), and runs each target for a
-# bounded time. TARGET is fuzz-deployment, fuzz-makejail or fuzz-envfile
-# (default: all three).
+# bounded time. TARGET is fuzz-deployment, fuzz-makejail, fuzz-envfile or
+# fuzz-dsl (default: all four).
 #
 #   -t SECONDS   fuzzing time per target (default 60, -max_total_time)
 #   --regress    no fuzzing: run each target once over its seeds, its kept
@@ -34,11 +34,11 @@ while [[ $# -gt 0 ]]; do
     -t) SECONDS_PER_TARGET=$2; shift 2 ;;
     --regress) REGRESS=1; shift ;;
     -h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    fuzz-deployment|fuzz-makejail|fuzz-envfile) TARGETS+=("$1"); shift ;;
+    fuzz-deployment|fuzz-makejail|fuzz-envfile|fuzz-dsl) TARGETS+=("$1"); shift ;;
     *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz-deployment fuzz-makejail fuzz-envfile)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz-deployment fuzz-makejail fuzz-envfile fuzz-dsl)
 
 # --- build -------------------------------------------------------------------
 if [[ ! -f $BUILD/build.ninja ]]; then

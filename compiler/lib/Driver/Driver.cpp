@@ -162,7 +162,8 @@ int runPrintSpec() {
 
 } // namespace
 
-int overlord::driver::run(int argc, char **argv) {
+int overlord::driver::run(int argc, char **argv,
+                           llvm::ArrayRef<CommandSetFn> Extra) {
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "overlordc " OVERLORD_VERSION "\n";
   });
@@ -185,6 +186,11 @@ int overlord::driver::run(int argc, char **argv) {
     return RC;
   if (int RC = runPlanCommands(); RC >= 0)
     return RC;
+  if (int RC = runDslCommands(); RC >= 0)
+    return RC;
+  for (CommandSetFn Fn : Extra)
+    if (int RC = Fn(); RC >= 0)
+      return RC;
   llvm::errs() << "overlordc: error: no command; run 'overlordc --help'\n";
   return ExitUsage;
 }

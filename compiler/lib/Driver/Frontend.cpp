@@ -1,6 +1,7 @@
 //===- Frontend.cpp - Load and check a deployment file ----------*- C++ -*-===//
 #include "overlord/Driver/Frontend.h"
 
+#include "overlord/Dsl/Dsl.h"
 #include "overlord/Sema/SpecChecker.h"
 #include "overlord/Yaml/YamlParser.h"
 
@@ -74,7 +75,18 @@ std::optional<ast::Deployment> Frontend::load(const FrontendOptions &Opts) {
     return std::nullopt;
   yaml::ParseOptions PO;
   PO.Env = &Env;
-  std::unique_ptr<ast::Document> Doc = yaml::parseBuffer(Buf, Diags, PO);
+  std::unique_ptr<ast::Document> Doc;
+  if (dsl::isDslPath(Opts.File)) {
+    // The native DSL evaluates to the same located tree (docs/LangRef.md).
+    dsl::CompileOptions CO;
+    CO.Env = &Env;
+    CO.ReadFile = [this, &Opts](llvm::StringRef Path, llvm::SMRange From) {
+      return readFile(Path, From, Opts.MaxFileBytes);
+    };
+    Doc = dsl::compileBuffer(Buf, Diags, CO);
+  } else {
+    Doc = yaml::parseBuffer(Buf, Diags, PO);
+  }
   if (!Doc)
     return std::nullopt;
   const ast::Document &D = *Docs.emplace_back(std::move(Doc));

@@ -79,7 +79,7 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     corpus = os.path.join(a.shared, "corpus")
-    out = {t: os.path.join(a.out, t) for t in ("deployment", "makejail", "envfile")}
+    out = {t: os.path.join(a.out, t) for t in ("deployment", "makejail", "envfile", "dsl")}
     for d in out.values():
         os.makedirs(d, exist_ok=True)
 
@@ -115,6 +115,13 @@ def main():
             put("envfile", name_of(p, os.path.dirname(top)), read(p))
     for name, text in ENVFILES.items():
         put("envfile", name, text)
+
+    # The DSL: examples, stdlib modules, DSL tests and their inputs.
+    ovl = lambda f: f.endswith((".ovl", ".test"))
+    for top in (os.path.join(a.root, "examples"), os.path.join(a.root, "stdlib"),
+                os.path.join(a.root, "test", "Dsl")):
+        for p in walk(top, ovl):
+            put("dsl", name_of(p, os.path.dirname(top)), read(p))
 
     print("seeds: " + ", ".join("%s %d" % (t, len(os.listdir(d)))
                                 for t, d in sorted(out.items())))

@@ -9,12 +9,21 @@
 #ifndef OVERLORD_DRIVER_DRIVER_H
 #define OVERLORD_DRIVER_DRIVER_H
 
+#include "llvm/ADT/ArrayRef.h"
+
 namespace overlord::driver {
 
 enum ExitCode { ExitOk = 0, ExitErrors = 1, ExitUsage = 2 };
 
-/// Runs overlordc with a full argv (argv[0] is the program name).
-int run(int argc, char **argv);
+/// Runs a command set selected on the command line: its exit code, or -1
+/// when none of its commands was selected.
+using CommandSetFn = int (*)();
+
+/// Runs overlordc with a full argv (argv[0] is the program name). Extra are
+/// command sets of higher layers (the node client, compiler/lib/Client),
+/// which the tool passes in so that the Driver never depends on them; their
+/// llvm::cl::SubCommands are registered statically like the Driver's own.
+int run(int argc, char **argv, llvm::ArrayRef<CommandSetFn> Extra = {});
 
 /// Runs `check-makejail` / `check-director` when one of them was selected on
 /// the command line (LintCommands.cpp); returns -1 otherwise.
@@ -23,6 +32,10 @@ int runLintCommands();
 int runCheckMakejail();
 /// `overlordc check-director -f FILE...`; -1 when not selected.
 int runCheckDirector();
+
+/// `overlordc convert` / `overlordc fmt` (DslCommands.cpp, the native DSL);
+/// -1 when neither was selected.
+int runDslCommands();
 
 } // namespace overlord::driver
 

@@ -1,0 +1,813 @@
+//===- Parse.cpp - DSL text to syntax tree ----------------------*- C++ -*-===//
+//
+// The only file that sees the ANTLR parser: it runs the generated lexer and
+// parser, turns ANTLR's error callbacks into DslSyntax diagnostics worded
+// for people ("expected ':' or '}'", not "mismatched input"), and converts
+// the parse tree into Syntax.h nodes. ANTLR positions count code points;
+// SourceMgr needs byte pointers, so a code point -> byte table is built for
+// files that are not plain ASCII.
+//
+//===----------------------------------------------------------------------===//
+#include "Parse.h"
+
+#include "OverlordLexer.h"
+#include "OverlordParser.h"
+
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+
+#include <set>
+
+using namespace overlord;
+using namespace overlord::dsl;
+using G = overlord::dsl::grammar::OverlordParser;
+using L = overlord::dsl::grammar::OverlordLexer;
+
+namespace {
+
+/// Code point index (ANTLR) -> byte pointer (SourceMgr).
+class PositionMap {
+public:
+  explicit PositionMap(llvm::StringRef Buf) : Buf(Buf) {
+    Ascii = true;
+    for (unsigned char C : Buf)
+      if (C >= 0x80) {
+        Ascii = false;
+        break;
+      }
+    if (Ascii)
+      return;
+    for (size_t I = 0; I < Buf.size(); ++I)
+      if ((static_cast<unsigned char>(Buf[I]) & 0xC0) != 0x80)
+        Offsets.push_back(uint32_t(I));
+  }
+  const char *at(size_t CodePoint) const {
+    if (Ascii)
+      return Buf.data() + std::min(CodePoint, Buf.size());
+    if (CodePoint >= Offsets.size())
+      return Buf.data() + Buf.size();
+    return Buf.data() + Offsets[CodePoint];
+  }
+  llvm::SMLoc loc(size_t CodePoint) const {
+    return llvm::SMLoc::getFromPointer(at(CodePoint));
+  }
+  /// The bytes of token T.
+  llvm::SMRange range(const antlr4::Token *T) const {
+    if (T->getType() == antlr4::Token::EOF)
+      return {loc(T->getStartIndex()), loc(T->getStartIndex())};
+    return {loc(T->getStartIndex()), loc(T->getStopIndex() + 1)};
+  }
+  llvm::SMRange range(antlr4::ParserRuleContext *C) const {
+    const antlr4::Token *S = C->getStart(), *E = C->getStop();
+    if (!E || E->getStopIndex() + 1 < S->getStartIndex())
+      return range(S);
+    return {loc(S->getStartIndex()), loc(E->getStopIndex() + 1)};
+  }
+
+private:
+  llvm::StringRef Buf;
+  bool Ascii;
+  std::vector<uint32_t> Offsets;
+};
+
+/// Brackets nested deeper than this are refused before parsing.
+constexpr unsigned MaxNesting = 200;
+/// Parser rules nested deeper than this (prefix operators, `if`, `let`
+/// chains without brackets) stop the parse: the parser recurses per rule.
+constexpr size_t MaxRuleDepth = 1500;
+
+struct TooDeep {
+  antlr4::Token *At;
+};
+
+/// Throws TooDeep when the parser's rule stack gets too deep.
+class DepthGuard : public antlr4::tree::ParseTreeListener {
+public:
+  void enterEveryRule(antlr4::ParserRuleContext *C) override {
+    if (size_t(C->depth()) > MaxRuleDepth)
+      throw TooDeep{C->getStart()};
+  }
+  void exitEveryRule(antlr4::ParserRuleContext *) override {}
+  void visitTerminal(antlr4::tree::TerminalNode *) override {}
+  void visitErrorNode(antlr4::tree::ErrorNode *) override {}
+};
+
+/// Checks that the buffer is UTF-8 text without NUL bytes.
+bool checkBytes(llvm::StringRef Buf, DiagnosticEngine &Diags) {
+  size_t Nul = Buf.find('\0');
+  if (Nul != llvm::StringRef::npos) {
+    Diags.emit(llvm::SMLoc::getFromPointer(Buf.data() + Nul), diag::NulByte);
+    return false;
+  }
+  const auto *P = reinterpret_cast<const llvm::UTF8 *>(Buf.data());
+  const auto *E = P + Buf.size();
+  while (P < E) {
+    unsigned Len = llvm::getNumBytesForUTF8(*P);
+    if (Len == 1 && *P < 0x80) {
+      ++P;
+      continue;
+    }
+    if (P + Len > E || !llvm::isLegalUTF8Sequence(P, P + Len)) {
+      Diags.emit(llvm::SMLoc::getFromPointer(
+                     reinterpret_cast<const char *>(P)),
+                 diag::BadUtf8,
+                 llvm::formatv("{0:x-2}", unsigned(*P)).str().substr(0));
+      return false;
+    }
+    P += Len;
+  }
+  return true;
+}
+
+/// How a token type is named in "expected ..." messages.
+std::string tokenWords(size_t Type, const antlr4::dfa::Vocabulary &V) {
+  switch (Type) {
+  case antlr4::Token::EOF:
+    return "end of file";
+  case G::IDENT:
+    return "a name";
+  case G::INT:
+  case G::FLOAT:
+  case G::SIZE:
+  case G::DURATION:
+    return "a number";
+  case G::DQUOTE:
+    return "a string";
+  case G::STR_END:
+    return "'\"'";
+  case G::BLOCK_LINE:
+    return "a '|' text line";
+  default:
+    break;
+  }
+  std::string Lit = V.getLiteralName(Type);
+  if (!Lit.empty())
+    return Lit; // already quoted: 'let', '{'
+  return V.getSymbolicName(Type);
+}
+
+/// The offending token, described: "'}'", "name 'foo'", "end of file".
+std::string describeToken(const antlr4::Token *T) {
+  if (!T || T->getType() == antlr4::Token::EOF)
+    return "end of file";
+  std::string Text = T->getText();
+  if (Text.size() > 30)
+    Text = Text.substr(0, 27) + "...";
+  switch (T->getType()) {
+  case G::IDENT:
+    return "name '" + Text + "'";
+  case G::BLOCK_LINE:
+    return "text line '" + Text + "'";
+  case G::DQUOTE:
+    return "a string";
+  default:
+    return "'" + Text + "'";
+  }
+}
+
+/// A syntax error, held until we know which errors are worth printing.
+struct PendingError {
+  llvm::SMRange Range;
+  bool Stray; ///< DslStrayCharacter, else DslSyntax
+  std::string Text;
+};
+
+class ErrorListener : public antlr4::BaseErrorListener {
+public:
+  ErrorListener(DiagnosticEngine &Diags, const PositionMap &Pos,
+                unsigned Limit = 0)
+      : Diags(Diags), Pos(Pos), Limit(Limit) {}
+
+  std::vector<PendingError> Pending;
+
+  void syntaxError(antlr4::Recognizer *R, antlr4::Token *Off, size_t Line,
+                   size_t Col, const std::string &Msg,
+                   std::exception_ptr) override {
+    ++Errors;
+    auto *P = dynamic_cast<antlr4::Parser *>(R);
+    if (!P || !Off) {
+      // A lexer error: a character no token starts with.
+      Diags.emit(Pos.loc(LastLexIndex(R)), diag::DslStrayCharacter,
+                 std::string("?"));
+      return;
+    }
+    // ANTLR may report twice at one token while it recovers.
+    if (!Reported.insert(Off->getStartIndex()).second ||
+        (Limit && Pending.size() >= Limit))
+      return;
+    llvm::SMRange Range = Pos.range(Off);
+    if (Off->getType() == G::BAD_CHAR) {
+      Pending.push_back({Range, true, Off->getText()});
+      return;
+    }
+    std::string Expected = expectedWords(P);
+    std::string Message = "unexpected " + describeToken(Off);
+    if (!Expected.empty())
+      Message += "; expected " + Expected;
+    Pending.push_back({Range, false, Message});
+  }
+
+  void flush(const std::vector<PendingError> &Errs) {
+    for (const PendingError &E : Errs) {
+      if (E.Stray)
+        Diags.emit(E.Range, diag::DslStrayCharacter, E.Text);
+      else
+        Diags.emit(E.Range, diag::DslSyntax, E.Text);
+    }
+  }
+
+  unsigned Errors = 0;
+
+private:
+  static size_t LastLexIndex(antlr4::Recognizer *R) {
+    if (auto *Lx = dynamic_cast<antlr4::Lexer *>(R))
+      return Lx->tokenStartCharIndex;
+    return 0;
+  }
+
+  static std::string expectedWords(antlr4::Parser *P) {
+    antlr4::misc::IntervalSet Set;
+    try {
+      Set = P->getExpectedTokens();
+    } catch (...) {
+      return "";
+    }
+    const auto &V = P->getVocabulary();
+    std::vector<size_t> Types;
+    for (const antlr4::misc::Interval &I : Set.getIntervals())
+      for (ssize_t T = I.a; T <= I.b; ++T)
+        Types.push_back(size_t(T));
+    bool Expr = false;
+    for (size_t T : Types)
+      Expr |= T == G::INT;
+    std::vector<std::string> Words;
+    if (Expr && Types.size() > 6)
+      Words.push_back("an expression");
+    for (size_t T : Types) {
+      bool Starter = T == G::INT || T == G::FLOAT || T == G::SIZE ||
+                     T == G::DURATION || T == G::DQUOTE || T == G::IDENT ||
+                     T == G::BLOCK_LINE || T == G::TRUE_LIT ||
+                     T == G::FALSE_LIT || T == G::NULL_LIT ||
+                     T == G::LBRACK || T == G::LBRACE || T == G::LPAREN ||
+                     T == G::MINUS || T == G::NOT || T == G::IF ||
+                     T == G::LET;
+      if (Expr && Types.size() > 6 && Starter)
+        continue;
+      // Keywords accepted only as map keys would flood the list.
+      if (Types.size() > 6 && T < G::FATARROW && T != G::IN &&
+          T != G::THEN && T != G::ELSE && T != G::AS)
+        continue;
+      std::string W = tokenWords(T, V);
+      if (std::find(Words.begin(), Words.end(), W) == Words.end())
+        Words.push_back(W);
+    }
+    if (Words.size() > 8)
+      Words.resize(8);
+    std::string Out;
+    for (size_t I = 0; I < Words.size(); ++I) {
+      if (I)
+        Out += I + 1 == Words.size() ? " or " : ", ";
+      Out += Words[I];
+    }
+    return Out;
+  }
+
+  DiagnosticEngine &Diags;
+  const PositionMap &Pos;
+  unsigned Limit;
+  std::set<size_t> Reported;
+};
+
+bool isStatementStart(const antlr4::Token *T) {
+  size_t Ty = T->getType();
+  return T->getCharPositionInLine() == 0 &&
+         (Ty == G::IMPORT || Ty == G::LET || Ty == G::FN ||
+          Ty == G::ENV_FILE || Ty == G::DEPLOY);
+}
+
+/// After a failed parse: ANTLR's recovery inside one statement often
+/// produces follow-on errors in the next ones (a `let` is also an
+/// expression). Each top-level statement (a declaration keyword in column
+/// 0, as fmt lays them out) is parsed again on its own, and the first error
+/// of each is what gets reported: one error per mistake.
+std::vector<PendingError>
+errorsPerStatement(const std::vector<antlr4::Token *> &All,
+                   DiagnosticEngine &Diags, const PositionMap &Pos) {
+  std::vector<size_t> Starts{0};
+  for (size_t I = 1; I < All.size(); ++I)
+    if (isStatementStart(All[I]))
+      Starts.push_back(I);
+  std::vector<PendingError> Out;
+  for (size_t C = 0; C < Starts.size(); ++C) {
+    size_t B = Starts[C];
+    size_t E = C + 1 < Starts.size() ? Starts[C + 1] : All.size();
+    std::vector<std::unique_ptr<antlr4::Token>> Chunk;
+    for (size_t I = B; I < E; ++I)
+      if (All[I]->getType() != antlr4::Token::EOF)
+        Chunk.push_back(std::make_unique<antlr4::CommonToken>(All[I]));
+    if (Chunk.empty())
+      continue;
+    antlr4::ListTokenSource Src(std::move(Chunk));
+    antlr4::CommonTokenStream Toks(&Src);
+    grammar::OverlordParser P(&Toks);
+    ErrorListener L(Diags, Pos, /*Limit=*/1);
+    P.removeErrorListeners();
+    P.addErrorListener(&L);
+    DepthGuard Guard;
+    P.addParseListener(&Guard);
+    try {
+      P.file();
+    } catch (...) {
+    }
+    // The end of a statement's tokens is the start of the next statement.
+    for (PendingError &P : L.Pending)
+      if (E < All.size() && llvm::StringRef(P.Text).startswith(
+                                "unexpected end of file")) {
+        P.Range = Pos.range(All[E]);
+        P.Text = "unexpected " + describeToken(All[E]) +
+                 P.Text.substr(strlen("unexpected end of file"));
+      }
+    Out.insert(Out.end(), L.Pending.begin(), L.Pending.end());
+  }
+  return Out;
+}
+
+/// Parse tree -> Syntax.h.
+class Builder {
+public:
+  Builder(Module &M, const PositionMap &Pos, DiagnosticEngine &Diags)
+      : M(M), Pos(Pos), Diags(Diags) {}
+
+  void file(G::FileContext *F);
+  bool Ok = true;
+
+private:
+  llvm::SMRange range(antlr4::ParserRuleContext *C) { return Pos.range(C); }
+  llvm::SMRange range(antlr4::tree::TerminalNode *N) {
+    return Pos.range(N->getSymbol());
+  }
+  const TypeRef *type(G::TypeRefContext *C);
+  const Expr *expr(G::ExprContext *C);
+  const Expr *primary(G::PrimaryContext *C);
+  const Expr *str(G::StrContext *C);
+  const Expr *key(G::KeyContext *C);
+  const Expr *map(G::MapLitContext *C);
+  const Expr *binary(G::ExprContext *C, antlr4::Token *Op,
+                     G::ExprContext *A, G::ExprContext *B);
+  std::string unescape(llvm::StringRef Text, const char *At);
+  const Expr *number(antlr4::tree::TerminalNode *N, ExprKind K);
+
+  Module &M;
+  const PositionMap &Pos;
+  DiagnosticEngine &Diags;
+};
+
+void Builder::file(G::FileContext *F) {
+  for (G::StmtContext *S : F->stmt()) {
+    Decl D;
+    D.Range = range(S);
+    if (auto *I = S->importStmt()) {
+      D.K = Decl::Kind::Import;
+      D.Name = I->IDENT()->getText();
+      D.NameRange = range(I->IDENT());
+      const Expr *P = str(I->str());
+      D.PathRange = P->Range;
+      for (const StrPart &Part : P->Parts)
+        D.Path += Part.Text;
+      if (P->Parts.size() != 1 || P->Parts[0].Interp) {
+        Diags.emit(P->Range, diag::DslTypeMismatch,
+                   std::string("an import path"),
+                   std::string("a plain string"),
+                   std::string("an interpolated string"));
+        Ok = false;
+      }
+    } else if (auto *E = S->envFileStmt()) {
+      D.K = Decl::Kind::EnvFile;
+      const Expr *P = str(E->str());
+      D.PathRange = P->Range;
+      for (const StrPart &Part : P->Parts)
+        D.Path += Part.Text;
+      if (P->Parts.size() != 1 || P->Parts[0].Interp) {
+        Diags.emit(P->Range, diag::DslTypeMismatch,
+                   std::string("an env_file path"),
+                   std::string("a plain string"),
+                   std::string("an interpolated string"));
+        Ok = false;
+      }
+    } else if (auto *Lt = S->letStmt()) {
+      D.K = Decl::Kind::Let;
+      D.Name = Lt->IDENT()->getText();
+      D.NameRange = range(Lt->IDENT());
+      D.Ty = Lt->typeRef() ? type(Lt->typeRef()) : nullptr;
+      D.Val = expr(Lt->expr());
+    } else if (auto *Fn = S->fnDecl()) {
+      D.K = Decl::Kind::Fn;
+      D.Name = Fn->IDENT()->getText();
+      D.NameRange = range(Fn->IDENT());
+      for (G::ParamContext *PC : Fn->param()) {
+        Param P;
+        P.Name = PC->IDENT()->getText();
+        P.Range = range(PC->IDENT());
+        P.Ty = PC->typeRef() ? type(PC->typeRef()) : nullptr;
+        P.Default = PC->expr() ? expr(PC->expr()) : nullptr;
+        D.Params.push_back(std::move(P));
+      }
+      D.Ty = Fn->typeRef() ? type(Fn->typeRef()) : nullptr;
+      D.Val = expr(Fn->expr());
+    }
+    M.Decls.push_back(std::move(D));
+  }
+  if (auto *Dp = F->deployment()) {
+    Deployment D;
+    D.Range = range(Dp->DEPLOY());
+    if (Dp->IDENT()) {
+      D.Kind = Dp->IDENT()->getText();
+      D.KindRange = range(Dp->IDENT());
+    }
+    D.Body = expr(Dp->expr());
+    M.Deploy = D;
+  }
+}
+
+const TypeRef *Builder::type(G::TypeRefContext *C) {
+  TypeRef *T = M.newType();
+  T->Name = C->IDENT()->getText();
+  T->Range = range(C);
+  if (C->typeRef())
+    T->Elem = type(C->typeRef());
+  return T;
+}
+
+std::string Builder::unescape(llvm::StringRef Text, const char *At) {
+  std::string Out;
+  Out.reserve(Text.size());
+  for (size_t I = 0; I < Text.size(); ++I) {
+    char C = Text[I];
+    if (C != '\\' || I + 1 == Text.size()) {
+      Out += C;
+      continue;
+    }
+    char N = Text[++I];
+    switch (N) {
+    case 'n': Out += '\n'; break;
+    case 't': Out += '\t'; break;
+    case 'r': Out += '\r'; break;
+    case '"': Out += '"'; break;
+    case '\\': Out += '\\'; break;
+    case '#': Out += '#'; break;
+    default: {
+      llvm::SMLoc L = llvm::SMLoc::getFromPointer(At + I - 1);
+      size_t Len = llvm::getNumBytesForUTF8(uint8_t(N));
+      Diags.emit(llvm::SMRange(L, llvm::SMLoc::getFromPointer(At + I + Len)),
+                 diag::DslBadEscape, Text.substr(I, Len).str());
+      Ok = false;
+      Out += N;
+    }
+    }
+  }
+  return Out;
+}
+
+const Expr *Builder::str(G::StrContext *C) {
+  Expr *E = M.newExpr(ExprKind::Str, range(C));
+  for (G::StrPartContext *P : C->strPart()) {
+    if (P->STR_INTERP()) {
+      StrPart SP;
+      SP.Interp = expr(P->expr());
+      E->Parts.push_back(SP);
+      continue;
+    }
+    antlr4::Token *T = P->getStart();
+    std::string RawText = T->getText();
+    llvm::StringRef Raw = RawText;
+    std::string Text = T->getType() == G::STR_TEXT
+                           ? unescape(Raw, Pos.at(T->getStartIndex()))
+                           : Raw.str();
+    if (!E->Parts.empty() && !E->Parts.back().Interp)
+      E->Parts.back().Text += Text;
+    else
+      E->Parts.push_back({std::move(Text), nullptr});
+  }
+  if (E->Parts.empty())
+    E->Parts.push_back({"", nullptr});
+  return E;
+}
+
+const Expr *Builder::key(G::KeyContext *C) {
+  if (C->str())
+    return str(C->str());
+  Expr *E = M.newExpr(ExprKind::Str, range(C));
+  E->BareKey = true;
+  E->Parts.push_back({C->getText(), nullptr});
+  return E;
+}
+
+const Expr *Builder::map(G::MapLitContext *C) {
+  Expr *E = M.newExpr(ExprKind::Map, range(C));
+  for (G::EntryContext *En : C->entry())
+    E->Entries.push_back({key(En->key()), expr(En->expr())});
+  return E;
+}
+
+const Expr *Builder::number(antlr4::tree::TerminalNode *N, ExprKind K) {
+  Expr *E = M.newExpr(K, range(N));
+  E->Text = N->getSymbol()->getText();
+  llvm::StringRef T = E->Text;
+  if (K == ExprKind::Float) {
+    E->Float = std::strtod(E->Text.c_str(), nullptr);
+    return E;
+  }
+  if (K == ExprKind::Size)
+    return E;
+  llvm::StringRef Digits = T.take_while([](char C) { return llvm::isDigit(C); });
+  llvm::StringRef Unit = T.drop_front(Digits.size());
+  uint64_t V = 0;
+  int64_t Mul = Unit == "s" ? 1 : Unit == "min" ? 60 : Unit == "h" ? 3600
+               : Unit == "d" ? 86400 : 1;
+  if (Digits.getAsInteger(10, V) || V > uint64_t(INT64_MAX) / Mul) {
+    Diags.emit(E->Range, diag::DslIntegerTooLarge, T.str());
+    Ok = false;
+  }
+  E->Int = int64_t(V) * Mul;
+  return E;
+}
+
+const Expr *Builder::binary(G::ExprContext *C, antlr4::Token *Op,
+                            G::ExprContext *A, G::ExprContext *B) {
+  Expr *E = M.newExpr(ExprKind::Binary, range(C));
+  E->Text = Op->getText();
+  E->TextRange = Pos.range(Op);
+  E->A = expr(A);
+  E->B = expr(B);
+  return E;
+}
+
+const Expr *Builder::expr(G::ExprContext *C) {
+  if (auto *P = dynamic_cast<G::PrimaryExprContext *>(C))
+    return primary(P->primary());
+  if (auto *Mb = dynamic_cast<G::MemberExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Member, range(C));
+    E->A = expr(Mb->expr());
+    const Expr *K = key(Mb->key());
+    for (const StrPart &P : K->Parts)
+      E->Text += P.Text;
+    E->TextRange = K->Range;
+    return E;
+  }
+  if (auto *Ix = dynamic_cast<G::IndexExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Index, range(C));
+    E->A = expr(Ix->expr(0));
+    E->B = expr(Ix->expr(1));
+    return E;
+  }
+  if (auto *Cl = dynamic_cast<G::CallExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Call, range(C));
+    E->A = expr(Cl->expr());
+    for (G::ArgContext *AC : Cl->arg()) {
+      Arg A;
+      if (AC->IDENT()) {
+        A.Name = AC->IDENT()->getText();
+        A.NameRange = range(AC->IDENT());
+      }
+      A.Val = expr(AC->expr());
+      E->Args.push_back(std::move(A));
+    }
+    return E;
+  }
+  if (auto *U = dynamic_cast<G::UnaryExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Unary, range(C));
+    E->Text = U->op->getText();
+    E->TextRange = Pos.range(U->op);
+    E->A = expr(U->expr());
+    return E;
+  }
+  if (auto *X = dynamic_cast<G::MulExprContext *>(C))
+    return binary(C, X->op, X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::AddExprContext *>(C))
+    return binary(C, X->op, X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::RelExprContext *>(C))
+    return binary(C, X->op, X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::EqExprContext *>(C))
+    return binary(C, X->op, X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::AndExprContext *>(C))
+    return binary(C, X->AND()->getSymbol(), X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::OrExprContext *>(C))
+    return binary(C, X->OR()->getSymbol(), X->expr(0), X->expr(1));
+  if (auto *X = dynamic_cast<G::IfExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::If, range(C));
+    E->A = expr(X->expr(0));
+    E->B = expr(X->expr(1));
+    E->C = expr(X->expr(2));
+    return E;
+  }
+  auto *X = dynamic_cast<G::LetExprContext *>(C);
+  Expr *E = M.newExpr(ExprKind::Let, range(C));
+  E->Text = X->IDENT()->getText();
+  E->TextRange = range(X->IDENT());
+  E->Ty = X->typeRef() ? type(X->typeRef()) : nullptr;
+  E->A = expr(X->expr(0));
+  E->B = expr(X->expr(1));
+  return E;
+}
+
+const Expr *Builder::primary(G::PrimaryContext *C) {
+  if (auto *X = dynamic_cast<G::IntLitContext *>(C))
+    return number(X->INT(), ExprKind::Int);
+  if (auto *X = dynamic_cast<G::FloatLitContext *>(C))
+    return number(X->FLOAT(), ExprKind::Float);
+  if (auto *X = dynamic_cast<G::SizeLitContext *>(C))
+    return number(X->SIZE(), ExprKind::Size);
+  if (auto *X = dynamic_cast<G::DurationLitContext *>(C))
+    return number(X->DURATION(), ExprKind::Duration);
+  if (auto *X = dynamic_cast<G::BoolLitContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Bool, range(C));
+    E->Bool = X->TRUE_LIT() != nullptr;
+    return E;
+  }
+  if (dynamic_cast<G::NullLitContext *>(C))
+    return M.newExpr(ExprKind::Null, range(C));
+  if (auto *X = dynamic_cast<G::StrLitContext *>(C))
+    return str(X->str());
+  if (auto *X = dynamic_cast<G::BlockLitContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Block, range(C));
+    std::string Text;
+    for (antlr4::tree::TerminalNode *N : X->BLOCK_LINE()) {
+      llvm::SMRange R = range(N);
+      const char *B = R.Start.getPointer() + 1, *End = R.End.getPointer();
+      if (B < End && *B == ' ')
+        ++B;
+      E->LineStarts.push_back(B);
+      Text.append(B, End);
+      Text += '\n';
+    }
+    E->Parts.push_back({std::move(Text), nullptr});
+    return E;
+  }
+  if (auto *X = dynamic_cast<G::NameRefContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::Name, range(C));
+    E->Text = X->IDENT()->getText();
+    E->TextRange = E->Range;
+    return E;
+  }
+  if (auto *X = dynamic_cast<G::ParenExprContext *>(C))
+    return expr(X->expr());
+  if (auto *X = dynamic_cast<G::ListExprContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::List, range(C));
+    for (G::ExprContext *I : X->listLit()->expr())
+      E->Items.push_back(expr(I));
+    return E;
+  }
+  if (auto *X = dynamic_cast<G::MapExprContext *>(C))
+    return map(X->mapLit());
+  if (auto *X = dynamic_cast<G::ListCompContext *>(C)) {
+    Expr *E = M.newExpr(ExprKind::ListComp, range(C));
+    E->Text = X->IDENT(0)->getText();
+    E->TextRange = range(X->IDENT(0));
+    if (X->IDENT().size() > 1) {
+      E->Var2 = X->IDENT(1)->getText();
+      E->Var2Range = range(X->IDENT(1));
+    }
+    E->A = expr(X->expr(0));
+    E->B = expr(X->expr(1));
+    if (X->expr().size() > 2)
+      E->C = expr(X->expr(2));
+    return E;
+  }
+  auto *X = dynamic_cast<G::MapCompContext *>(C);
+  Expr *E = M.newExpr(ExprKind::MapComp, range(C));
+  E->Text = X->IDENT(0)->getText();
+  E->TextRange = range(X->IDENT(0));
+  if (X->IDENT().size() > 1) {
+    E->Var2 = X->IDENT(1)->getText();
+    E->Var2Range = range(X->IDENT(1));
+  }
+  E->A = expr(X->expr(0));
+  E->B = expr(X->expr(1));
+  E->C = expr(X->expr(2));
+  if (X->expr().size() > 3)
+    E->D = expr(X->expr(3));
+  return E;
+}
+
+/// The lexer with our error listener instead of the console one.
+struct LexState {
+  antlr4::ANTLRInputStream Input;
+  grammar::OverlordLexer Lexer;
+  LexState(llvm::StringRef Buf)
+      : Input(Buf.data(), Buf.size()), Lexer(&Input) {}
+};
+
+} // namespace
+
+bool dsl::lexBuffer(unsigned BufferID, DiagnosticEngine &Diags,
+                    std::vector<Token> &Out) {
+  llvm::StringRef Buf =
+      Diags.getSourceMgr().getMemoryBuffer(BufferID)->getBuffer();
+  if (!checkBytes(Buf, Diags))
+    return false;
+  PositionMap Pos(Buf);
+  LexState S(Buf);
+  S.Lexer.removeErrorListeners();
+  ErrorListener Listener(Diags, Pos);
+  S.Lexer.addErrorListener(&Listener);
+  for (;;) {
+    std::unique_ptr<antlr4::Token> T = S.Lexer.nextToken();
+    if (T->getType() == antlr4::Token::EOF)
+      break;
+    llvm::SMRange R = Pos.range(T.get());
+    Out.push_back({T->getType(), R.Start.getPointer(), R.End.getPointer()});
+  }
+  return Listener.Errors == 0;
+}
+
+std::unique_ptr<Module> dsl::parseModule(unsigned BufferID,
+                                         DiagnosticEngine &Diags,
+                                         std::vector<Token> *Toks) {
+  llvm::StringRef Buf =
+      Diags.getSourceMgr().getMemoryBuffer(BufferID)->getBuffer();
+  if (!checkBytes(Buf, Diags))
+    return nullptr;
+  PositionMap Pos(Buf);
+  LexState S(Buf);
+  ErrorListener Listener(Diags, Pos);
+  S.Lexer.removeErrorListeners();
+  S.Lexer.addErrorListener(&Listener);
+  antlr4::CommonTokenStream Tokens(&S.Lexer);
+  // The parser recurses once per nesting level: bound it before parsing.
+  Tokens.fill();
+  unsigned Depth = 0;
+  for (antlr4::Token *T : Tokens.getTokens()) {
+    size_t Ty = T->getType();
+    if (Ty == G::LBRACE || Ty == G::LBRACK || Ty == G::LPAREN ||
+        Ty == G::STR_INTERP)
+      ++Depth;
+    else if ((Ty == G::RBRACE || Ty == G::RBRACK || Ty == G::RPAREN) && Depth)
+      --Depth;
+    if (Depth > MaxNesting) {
+      Diags.emit(Pos.range(T), diag::NestingTooDeep, MaxNesting);
+      return nullptr;
+    }
+  }
+  grammar::OverlordParser Parser(&Tokens);
+  Parser.removeErrorListeners();
+  G::FileContext *Tree = nullptr;
+  DepthGuard Guard;
+  Parser.addParseListener(&Guard);
+  try {
+    // Two-stage parsing: the fast SLL prediction, bailing out at the first
+    // error; only a file that fails it is parsed again with full LL and
+    // error recovery (which also gives the best messages).
+    Parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
+    Parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    try {
+      Tree = Parser.file();
+    } catch (const antlr4::ParseCancellationException &) {
+      Tree = nullptr;
+    }
+    if (!Tree) {
+      Tokens.seek(0);
+      Parser.reset();
+      Parser.addErrorListener(&Listener);
+      Parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      Parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
+          ->setPredictionMode(antlr4::atn::PredictionMode::LL);
+      Tree = Parser.file();
+    }
+  } catch (const TooDeep &T) {
+    Diags.emit(Pos.range(T.At), diag::NestingTooDeep, unsigned(MaxNesting));
+    return nullptr;
+  } catch (const std::exception &E) {
+    Diags.emit(llvm::SMLoc::getFromPointer(Buf.data()), diag::DslSyntax,
+               std::string("cannot parse this file: ") + E.what());
+    return nullptr;
+  }
+  if (!Listener.Pending.empty()) {
+    std::vector<PendingError> Errs =
+        errorsPerStatement(Tokens.getTokens(), Diags, Pos);
+    Listener.flush(Errs.empty() ? Listener.Pending : Errs);
+  }
+  // Strings cut by the end of a line parsed on; each is one error.
+  for (antlr4::Token *T : Tokens.getTokens())
+    if (T->getType() == G::STR_NL) {
+      Diags.emit(Pos.loc(T->getStartIndex()), diag::DslUnterminatedString);
+      ++Listener.Errors;
+    }
+  if (Listener.Errors)
+    return nullptr;
+  if (Toks)
+    for (antlr4::Token *T : Tokens.getTokens()) {
+      if (T->getType() == antlr4::Token::EOF)
+        break;
+      llvm::SMRange R = Pos.range(T);
+      Toks->push_back({T->getType(), R.Start.getPointer(), R.End.getPointer()});
+    }
+  auto M = std::make_unique<Module>();
+  M->BufferID = BufferID;
+  Builder B(*M, Pos, Diags);
+  B.file(Tree);
+  if (!B.Ok)
+    return nullptr;
+  return M;
+}
