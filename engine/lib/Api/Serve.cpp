@@ -139,7 +139,10 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
   JobQueueOptions QO;
   QO.MaxOutputBytes = size_t(Cfg.Overlordd.MaxOutput);
   QO.Reconcile = [&](const Job &J) {
-    ReconcileDecision D = Executor::reconcile(Cfg, Tools, J);
+    // Bounded: the API must come up even when another Director still holds
+    // the project's lock; the decision then says so (never a silent re-run).
+    ReconcileDecision D =
+        Executor::reconcile(Cfg, Tools, J, std::chrono::seconds(30));
     Log.warn("reconciled a job interrupted by a crash",
              {{"job", std::to_string(J.Id)},
               {"project", J.Project},
