@@ -45,7 +45,8 @@ def main():
     od = os.path.join(build, "bin", "overlordd")
     sim = os.path.join(build, "bin", "ajsim")
     with tempfile.TemporaryDirectory() as tmp, \
-            Node(os.path.join(tmp, "n"), od, sim, workers=2) as n:
+            Node(os.path.join(tmp, "n"), od, sim, workers=2, io_threads=16,
+                 polling=6) as n:
         n.start()
         time.sleep(1)
         print("idle RSS after start: %d KiB" % rss_kb(n.proc.pid))
@@ -58,7 +59,7 @@ def main():
         for i in range(40):
             t0 = time.perf_counter()
             s, b = n.request("POST", "/v1/project/up/lat%d" % i, {
-                "director_file": "services:\n  app:\n    makejail: x\n"})
+                "director_file": "services:\n  app:\n    makejail: gh+AppJail-makejails/nginx\n"})
             job = b["job_id"]
             while True:
                 s, r = n.request("GET", "/v1/jobs/%d" % job)

@@ -3,7 +3,7 @@
 wrk.method = "POST"
 wrk.headers["Authentication"] = "Bearer " .. os.getenv("OVERLORD_TOKEN")
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"director_file": "services:\\n  app:\\n    makejail: x\\n", "environment": {}, "restart": false, "reserve_port": {}}'
+wrk.body = '{"director_file": "services:\\n  app:\\n    makejail: gh+AppJail-makejails/nginx\\n", "environment": {}, "restart": false, "reserve_port": {}}'
 local n = 0
 request = function()
   n = n + 1

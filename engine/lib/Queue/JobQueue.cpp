@@ -312,11 +312,52 @@ Error JobQueue::recover() {
 // Enqueue, claim, complete
 //===----------------------------------------------------------------------===//
 
+struct JobQueue::PendingEnqueue {
+  NewJob Job;
+  JobId Id = 0;
+  bool Done = false;
+  std::string Error; ///< set when the batch failed
+};
+
 Expected<JobId> JobQueue::enqueue(const NewJob &NJ) {
-  auto Ids = enqueueAll(NJ);
-  if (!Ids)
-    return Ids.takeError();
-  return Ids->front();
+  if (NJ.Kind == JobKind::ProjectCancel || NJ.Project.empty())
+    return enqueueAll(NJ).takeError(); // the same message as enqueueAll
+  auto P = std::make_shared<PendingEnqueue>();
+  P->Job = NJ;
+  std::unique_lock<std::mutex> G(GroupM);
+  GroupPending.push_back(P);
+  while (!P->Done) {
+    if (GroupLeader) {
+      GroupDone.wait(G);
+      continue;
+    }
+    // Lead: commit everything waiting, in batches, until our own job is in.
+    GroupLeader = true;
+    while (!P->Done) {
+      std::vector<std::shared_ptr<PendingEnqueue>> Batch;
+      Batch.swap(GroupPending);
+      G.unlock();
+      std::vector<NewJob> Jobs;
+      Jobs.reserve(Batch.size());
+      for (const auto &B : Batch)
+        Jobs.push_back(B->Job);
+      Expected<std::vector<JobId>> Ids = enqueueAll(Jobs);
+      std::string Err = Ids ? "" : llvm::toString(Ids.takeError());
+      G.lock();
+      for (size_t I = 0; I < Batch.size(); ++I) {
+        if (Err.empty())
+          Batch[I]->Id = (*Ids)[I];
+        else
+          Batch[I]->Error = Err;
+        Batch[I]->Done = true;
+      }
+    }
+    GroupLeader = false;
+    GroupDone.notify_all();
+  }
+  if (!P->Error.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), P->Error);
+  return P->Id;
 }
 
 Expected<std::vector<JobId>> JobQueue::enqueueAll(llvm::ArrayRef<NewJob> Jobs) {

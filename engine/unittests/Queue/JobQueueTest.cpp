@@ -41,6 +41,35 @@ TEST_F(JobQueueTest, IdsIncreaseAndJobsRoundTrip) {
   EXPECT_FALSE(must(Q->get(999)));
 }
 
+// Group commit: concurrent enqueue() calls share transactions; every caller
+// gets its own id, each id belongs to that caller's job, and all are stored.
+TEST_F(JobQueueTest, ConcurrentEnqueuesAreGroupCommitted) {
+  auto Q = open();
+  constexpr int Threads = 8, PerThread = 40;
+  std::mutex Mu;
+  std::map<JobId, std::string> Got;
+  std::vector<std::thread> Ts;
+  for (int T = 0; T < Threads; ++T)
+    Ts.emplace_back([&, T] {
+      for (int I = 0; I < PerThread; ++I) {
+        std::string P = "p" + std::to_string(T) + "-" + std::to_string(I);
+        JobId Id = must(Q->enqueue(up(P)));
+        std::lock_guard<std::mutex> L(Mu);
+        EXPECT_TRUE(Got.emplace(Id, P).second) << "id handed out twice";
+      }
+    });
+  for (std::thread &T : Ts)
+    T.join();
+  ASSERT_EQ(Got.size(), size_t(Threads * PerThread));
+  for (const auto &[Id, P] : Got) {
+    auto J = must(Q->get(Id));
+    ASSERT_TRUE(J);
+    EXPECT_EQ(J->Project, P);
+  }
+  // Errors still reach only their caller.
+  EXPECT_FALSE(bool(Q->enqueue(up(""))));
+}
+
 TEST_F(JobQueueTest, RejectsCancelKindAndEmptyProject) {
   auto Q = open();
   NewJob C = up("web");

@@ -30,6 +30,7 @@ EXTRA_MAKEJAILS = {
 
 class Node:
     def __init__(self, tmp, overlordd, ajsim, extra_config="", workers=2,
+                 io_threads=2, polling=1,
                  labels=("all",)):
         self.tmp = os.path.abspath(tmp)
         self.overlordd = overlordd
@@ -61,16 +62,16 @@ metadata:
   namespaces: {t}/namespaces
   size: 4096
 polling:
-  jails: 1
-  projects: 1
-  jail_info: 1
-  jail_stats: 1
-  jail_extras: 1
-  project_info: 1
+  jails: {polling}
+  projects: {polling}
+  jail_info: {polling}
+  jail_stats: {polling}
+  jail_extras: {polling}
+  project_info: {polling}
 overlordd:
   database: {t}/db/jobs.db
   address: 127.0.0.1
-  io_threads: 2
+  io_threads: {io_threads}
 {extra_config}""")
         self.proc = None
         self.port = None

@@ -133,7 +133,10 @@ public:
   int schemaVersion() const { return Version; }
 
   /// Stores the job; returns its id once the commit is on disk.
-  /// project.cancel jobs go through cancel(), not here.
+  /// project.cancel jobs go through cancel(), not here. Concurrent calls
+  /// are committed together (group commit: one transaction and one fsync
+  /// for every job waiting), each still returning only once its job is
+  /// durable.
   llvm::Expected<JobId> enqueue(const NewJob &J);
   /// Stores all jobs in one transaction (one fsync): all or none. Ids are
   /// consecutive in the order given. For the ops of one plan fragment.
@@ -202,6 +205,14 @@ private:
   std::condition_variable Changed;
   unsigned WakeGeneration = 0;
   std::function<void(const Job &)> CancelHandler;
+
+  /// Group commit of enqueue(): concurrent callers share one transaction
+  /// (one fsync); one of them, the leader, commits for all.
+  struct PendingEnqueue;
+  std::mutex GroupM;
+  std::condition_variable GroupDone;
+  bool GroupLeader = false;
+  std::vector<std::shared_ptr<PendingEnqueue>> GroupPending;
 };
 
 } // namespace engine
