@@ -3,7 +3,9 @@
 # `overlordc check` on every deployment file in examples/ (each with its env
 # file), `overlordc print-spec` on the filebrowser example, and
 # `overlordc plan` of the filebrowser example against the article's fleet
-# (a cluster snapshot, docs/ClusterSnapshot.md).
+# (a cluster snapshot, docs/ClusterSnapshot.md); then, live, one overlordd
+# node on a loopback port with AppJail simulated (scripts/demo_node.py):
+# `overlordc apply --wait`, `get-info`, `destroy` of the tor example.
 #
 # Env file of examples/<name>.yml: examples/<name>.env; the two VM files use
 # the article's profile, examples/.profile-vmtest.env (see examples/README.md).
@@ -26,3 +28,5 @@ done
 echo
 "$OVERLORDC" plan -f filebrowser.yml -e filebrowser.env \
   --cluster ../test/Lower/Inputs/fleet.json
+echo
+python3 ../scripts/demo_node.py "$BUILD_DIR" "$(pwd)" "$(pwd)/../../shared/corpus"
