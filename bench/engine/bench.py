@@ -1,6 +1,6 @@
 """overlordd benchmarks (figures only, never pass/fail). See README.md.
 
-usage: bench.py BUILD_DIR [--seconds N]
+usage: bench.py BUILD_DIR [--seconds N] [--io-threads N] [--polling S]
   1. idle RSS after start-up (/proc/PID/status VmRSS)
   2. wrk: authenticated GET /v1/projects, 64 connections, 2 threads
   3. apply -> DONE latency with the simulator's instant commands
@@ -41,12 +41,15 @@ def wrk(n, script, path, conns, seconds):
 
 def main():
     build = sys.argv[1]
-    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    opts = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+    seconds = int(opts.get("--seconds", 10))
+    io_threads = int(opts.get("--io-threads", 16))
+    polling = int(opts.get("--polling", 6))
     od = os.path.join(build, "bin", "overlordd")
     sim = os.path.join(build, "bin", "ajsim")
     with tempfile.TemporaryDirectory() as tmp, \
-            Node(os.path.join(tmp, "n"), od, sim, workers=2, io_threads=16,
-                 polling=6) as n:
+            Node(os.path.join(tmp, "n"), od, sim, workers=2,
+                 io_threads=io_threads, polling=polling) as n:
         n.start()
         time.sleep(1)
         print("idle RSS after start: %d KiB" % rss_kb(n.proc.pid))
