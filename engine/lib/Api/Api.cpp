@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "ApiImpl.h"
 
+#include "overlord/Engine/Chain.h"
 #include "overlord/Engine/Logs.h"
 #include "overlord/Engine/Metrics.h"
 #include "overlord/Engine/NodeState.h"
@@ -199,6 +200,45 @@ static std::optional<Reply> decodeBody(const http::Request &Req, Object &Out) {
 
 static Reply notFound() { return Reply::message(404, "Not Found"); }
 
+/// What every route does before its method runs: parameter checks, body
+/// decoding, authentication, OPTIONS. nullopt: go on with the method.
+static std::optional<Reply> prelude(const ApiContext &Ctx, http::Request &Req,
+                                    const http::Params &Params,
+                                    const std::vector<ParamCheck> &Checks,
+                                    bool Auth, Object &Body) {
+  for (const auto &Check : Checks)
+    if (!Check.second(Params.get(Check.first)))
+      return notFound();
+  if (auto Bad = decodeBody(Req, Body))
+    return Bad;
+  if (Auth) {
+    AuthResult A = authenticate(Req.header("Authentication"), *Ctx.Verifier);
+    if (!A) {
+      if (Ctx.Metrics)
+        Ctx.Metrics->inc("overlord_api_auth_failures_total",
+                         {{"status", std::to_string(A.Status)}});
+      return Reply::message(A.Status, A.Message);
+    }
+  }
+  if (Req.Method == "OPTIONS") {
+    Reply Rep = Reply::status(200);
+    Rep.Headers.emplace_back("Access-Control-Allow-Methods",
+                             "POST, GET, PUT, DELETE, OPTIONS");
+    return Rep;
+  }
+  return std::nullopt;
+}
+
+/// The answer to an ApiError thrown by a handler.
+static Reply errorReply(const ApiContext &Ctx, const http::Request &Req,
+                        const ApiError &E) {
+  if (E.Status == 500 && Ctx.AccessLog)
+    llvm::errs() << "overlordd: api: " << Req.Method << " " << Req.Path << ": "
+                 << E.Message << "\n";
+  return Reply::message(E.Status,
+                        E.Status == 500 ? "Internal Server Error" : E.Message);
+}
+
 void RouteTable::add(llvm::StringRef Pattern, std::string Name,
                      std::vector<std::pair<std::string, Handler>> Methods,
                      std::vector<ParamCheck> Checks, bool Auth) {
@@ -211,27 +251,9 @@ void RouteTable::add(llvm::StringRef Pattern, std::string Name,
                    http::Responder R) {
     auto Start = std::chrono::steady_clock::now();
     const ApiContext &Ctx = *CtxP;
-    for (const auto &Check : Checks)
-      if (!Check.second(Params.get(Check.first)))
-        return send(Ctx, Req, R, notFound(), Start);
     Call C{Req, Params, Object(), Ctx};
-    if (auto Bad = decodeBody(Req, C.Body))
-      return send(Ctx, Req, R, std::move(*Bad), Start);
-    if (Auth) {
-      AuthResult A = authenticate(Req.header("Authentication"), *Ctx.Verifier);
-      if (!A) {
-        if (Ctx.Metrics)
-          Ctx.Metrics->inc("overlord_api_auth_failures_total",
-                           {{"status", std::to_string(A.Status)}});
-        return send(Ctx, Req, R, Reply::message(A.Status, A.Message), Start);
-      }
-    }
-    if (Req.Method == "OPTIONS") {
-      Reply Rep = Reply::status(200);
-      Rep.Headers.emplace_back("Access-Control-Allow-Methods",
-                               "POST, GET, PUT, DELETE, OPTIONS");
-      return send(Ctx, Req, R, std::move(Rep), Start);
-    }
+    if (auto Early = prelude(Ctx, Req, Params, Checks, Auth, C.Body))
+      return send(Ctx, Req, R, std::move(*Early), Start);
     for (const auto &M : Methods) {
       if (M.first != Req.Method)
         continue;
@@ -239,13 +261,45 @@ void RouteTable::add(llvm::StringRef Pattern, std::string Name,
       try {
         Rep = M.second(C);
       } catch (const ApiError &E) {
-        Rep = Reply::message(E.Status, E.Status == 500 ? "Internal Server Error"
-                                                       : E.Message);
-        if (E.Status == 500 && Ctx.AccessLog)
-          llvm::errs() << "overlordd: api: " << Req.Method << " " << Req.Path
-                       << ": " << E.Message << "\n";
+        Rep = errorReply(Ctx, Req, E);
       }
       return send(Ctx, Req, R, std::move(Rep), Start);
+    }
+    send(Ctx, Req, R, Reply::message(405, "Method Not Allowed"), Start);
+  };
+  R.add(MethodList, Pattern, std::move(Fn), std::move(Name));
+}
+
+void RouteTable::addAsync(
+    llvm::StringRef Pattern, std::string Name,
+    std::vector<std::pair<std::string, AsyncHandler>> Methods,
+    std::vector<ParamCheck> Checks, bool Auth) {
+  std::string MethodList = "OPTIONS";
+  for (auto &M : Methods)
+    MethodList += "|" + M.first;
+  const ApiContext *CtxP = &Ctx;
+  auto Fn = [CtxP, Methods = std::move(Methods), Checks = std::move(Checks),
+             Auth](http::Request &Req, const http::Params &Params,
+                   http::Responder R) {
+    auto Start = std::chrono::steady_clock::now();
+    const ApiContext &Ctx = *CtxP;
+    Call C{Req, Params, Object(), Ctx};
+    if (auto Early = prelude(Ctx, Req, Params, Checks, Auth, C.Body))
+      return send(Ctx, Req, R, std::move(*Early), Start);
+    for (const auto &M : Methods) {
+      if (M.first != Req.Method)
+        continue;
+      // Req stays valid until the response is sent (Http.h).
+      http::Request *ReqP = &Req;
+      ReplyFn Done = [CtxP, ReqP, R, Start](Reply Rep) {
+        send(*CtxP, *ReqP, R, std::move(Rep), Start);
+      };
+      try {
+        M.second(C, Done);
+      } catch (const ApiError &E) {
+        Done(errorReply(Ctx, Req, E));
+      }
+      return;
     }
     send(Ctx, Req, R, Reply::message(405, "Method Not Allowed"), Start);
   };
@@ -294,8 +348,12 @@ void addReadRoutes(RouteTable &T) {
         }}});
   T.add("/v1/chains", "chains", {{"GET", [](Call &C) {
           Array A;
+          // Chains disabled by smart timeouts (or the heartbeat) are
+          // hidden when `autodisable.enabled` (§5.4).
+          bool Hide = C.Ctx.Chains && C.Ctx.Cfg->Autodisable.Enabled;
           for (const ChainConfig &Ch : C.Ctx.Cfg->Chains)
-            if (!Ch.Disable)
+            if (!Ch.Disable &&
+                !(Hide && C.Ctx.Chains->health().disabled(Ch.Name)))
               A.push_back(Ch.Name);
           return Reply::ok({{"chains", std::move(A)}});
         }}});
@@ -422,6 +480,7 @@ Api::Api(ApiContext Ctx) : P(std::make_unique<Impl>()) {
   api::addProjectRoutes(T);
   api::addStoreRoutes(T);
   api::addJobRoutes(T);
+  api::addChainRoutes(T);
   const ApiContext *C = &P->Ctx;
   P->NotFound = [C](http::Request &Req, const http::Params &,
                     http::Responder R) {

@@ -89,6 +89,12 @@ llvm::json::Array listArg(const Call &C, llvm::StringRef Name,
 //===----------------------------------------------------------------------===//
 
 using Handler = std::function<Reply(Call &)>;
+/// Sends the answer of an asynchronous handler (once, from any thread).
+using ReplyFn = std::function<void(Reply)>;
+/// A handler that answers later through its ReplyFn. It must copy what it
+/// needs from the Call before returning; it may throw ApiError before it
+/// hands the ReplyFn on.
+using AsyncHandler = std::function<void(Call &, ReplyFn)>;
 /// A predicate on one route parameter; a value it refuses makes the route
 /// not match (404 "Not Found", as a tornado regex would).
 using ParamCheck = std::pair<std::string, std::function<bool(llvm::StringRef)>>;
@@ -102,6 +108,10 @@ public:
   void add(llvm::StringRef Pattern, std::string Name,
            std::vector<std::pair<std::string, Handler>> Methods,
            std::vector<ParamCheck> Checks = {}, bool Auth = true);
+  /// The same for handlers that answer later (chain forwarding).
+  void addAsync(llvm::StringRef Pattern, std::string Name,
+                std::vector<std::pair<std::string, AsyncHandler>> Methods,
+                std::vector<ParamCheck> Checks = {}, bool Auth = true);
 
 private:
   http::Router &R;
@@ -116,6 +126,16 @@ void addProjectRoutes(RouteTable &T);
 void addStoreRoutes(RouteTable &T);
 /// POST /v1/plan, GET /v1/jobs, GET /v1/jobs/{id}, GET /metrics.
 void addJobRoutes(RouteTable &T);
+/// /v1/chain/<path>/... forwarding and GET /v1/tree.
+void addChainRoutes(RouteTable &T);
+
+/// POST /v1/vm/{VM}'s argument coercions and vmJail checks: the profile
+/// (with "name"), or ApiError 400.
+llvm::json::Object vmProfileArgs(Call &C, llvm::StringRef Name);
+/// POST /v1/project/up's checked arguments (the job payload), or ApiError.
+llvm::json::Object upArgs(Call &C);
+/// POST /v1/project/down's checked arguments, or ApiError.
+llvm::json::Object downArgs(Call &C);
 
 /// A job's status record with `last_update` as seconds ago (the reference
 /// converts it at request time).

@@ -70,8 +70,7 @@ static Reply enqueue(Call &C, NewJob J) {
   return Reply::ok({{"job_id", *Id}});
 }
 
-static Reply projectUp(Call &C) {
-  llvm::StringRef Project = C.param("project");
+Object upArgs(Call &C) {
   auto DirectorMetadata = metadataKeyArg(C, "director_metadata");
   std::optional<std::string> DirectorFile;
   if (!DirectorMetadata || rawArg(C, "director_file"))
@@ -92,18 +91,27 @@ static Reply projectUp(Call &C) {
     Payload["director_metadata"] = *DirectorMetadata;
   if (EnvironFromMetadata)
     Payload["environ_from_metadata"] = *EnvironFromMetadata;
+  return Payload;
+}
+
+static Reply projectUp(Call &C) {
+  Object Payload = upArgs(C);
   NewJob J;
   J.Kind = JobKind::ProjectUp;
-  J.Project = Project.str();
+  J.Project = C.param("project").str();
+  J.Restart = Payload.getBoolean("restart").value_or(false);
   J.Payload = llvm::formatv("{0}", Value(std::move(Payload))).str();
-  J.Restart = Restart;
   return enqueue(C, std::move(J));
 }
 
-static Reply projectDown(Call &C) {
+Object downArgs(Call &C) {
   bool Force = boolArg(C, "force", false);
   PyDict Env = dictArg(C, "environment");
-  Object Payload{{"environment", checkEnvironment(Env)}, {"force", Force}};
+  return Object{{"environment", checkEnvironment(Env)}, {"force", Force}};
+}
+
+static Reply projectDown(Call &C) {
+  Object Payload = downArgs(C);
   NewJob J;
   J.Kind = JobKind::ProjectDown;
   J.Project = C.param("project").str();
@@ -183,10 +191,7 @@ static Value dictValue(const PyDict &D, llvm::StringRef Name) {
   return O;
 }
 
-/// POST /v1/vm/{VM}: the reference's VMHandler coercions, then the vmJail
-/// checks of parseVmProfile (the validation the VM builder runs).
-static Reply vmPost(Call &C) {
-  llvm::StringRef Name = C.param("vm");
+Object vmProfileArgs(Call &C, llvm::StringRef Name) {
   Object P{{"name", Name.str()}};
   P["makejail"] = optString(optStrArg(C, "makejail", false));
   P["makejailFromMetadata"] =
@@ -202,17 +207,25 @@ static Reply vmPost(Call &C) {
                         "start-arguments", "build-environment",
                         "build-arguments", "options"})
     P[L] = listArg(C, L);
-  bool Restart = boolArg(C, "restart", false);
-  P["restart"] = Restart;
-  std::string Payload = llvm::formatv("{0}", Value(std::move(P))).str();
+  P["restart"] = boolArg(C, "restart", false);
+  std::string Payload = llvm::formatv("{0}", Value(Object(P))).str();
   auto Profile = parseVmProfile(Payload, Name);
   if (!Profile)
-    return Reply::message(400, "(exception:InvalidSpec) invalid specification: " +
-                                   llvm::toString(Profile.takeError()));
+    throw ApiError{400, "(exception:InvalidSpec) invalid specification: " +
+                            llvm::toString(Profile.takeError())};
+  return P;
+}
+
+/// POST /v1/vm/{VM}: the reference's VMHandler coercions, then the vmJail
+/// checks of parseVmProfile (the validation the VM builder runs).
+static Reply vmPost(Call &C) {
+  llvm::StringRef Name = C.param("vm");
+  Object P = vmProfileArgs(C, Name);
+  bool Restart = P.getBoolean("restart").value_or(false);
   NewJob J;
   J.Kind = JobKind::VmCreate;
   J.Project = Name.str();
-  J.Payload = std::move(Payload);
+  J.Payload = llvm::formatv("{0}", Value(std::move(P))).str();
   J.Restart = Restart;
   return enqueue(C, std::move(J));
 }

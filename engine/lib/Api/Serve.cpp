@@ -12,6 +12,7 @@
 #include "DaemonImpl.h"
 
 #include "overlord/Engine/Api.h"
+#include "overlord/Engine/Chain.h"
 #include "overlord/Engine/Executor.h"
 #include "overlord/Engine/Hooks.h"
 #include "overlord/Engine/JobQueue.h"
@@ -183,8 +184,27 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
   int64_t Workers = Cfg.Overlordd.Workers.value_or(Cfg.MaxWatchCommands);
   Ex.start(unsigned(std::max<int64_t>(1, Workers)));
 
+  // The node's identity in the tree: the reference's server id file.
+  auto NodeId = readOrCreateServerId(Cfg.ServerId);
+  if (!NodeId) {
+    Ex.stop();
+    State.stop();
+    return Fail("cannot read the server id", NodeId.takeError());
+  }
+  chain::MonitorOptions MO;
+  MO.ProbeInterval = double(Cfg.Overlordd.ChainProbeInterval);
+  if (Cfg.Polling.Heartbeat)
+    MO.Heartbeat = double(*Cfg.Polling.Heartbeat);
+  chain::ClientOptions CO;
+  CO.MaxResponseBytes = size_t(Cfg.Overlordd.MaxLogBytes) + (size_t(1) << 20);
+  chain::ChainSet Chains(Cfg, MO, {}, CO);
+  Chains.addMetrics(M);
+  Chains.start();
+
   ApiContext Ctx;
   Ctx.Cfg = &Cfg;
+  Ctx.Chains = &Chains;
+  Ctx.NodeId = *NodeId;
   Ctx.Queue = Q->get();
   Ctx.State = &State;
   Ctx.Meta = &Meta;
@@ -225,6 +245,7 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
       },
       &M);
   if (!Srv) {
+    Chains.stop();
     Ex.stop();
     State.stop();
     return Fail("cannot listen", Srv.takeError());
@@ -251,6 +272,7 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
   sigwait(&Set, &Sig);
   Log.info("stopping", {{"signal", Sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*Srv)->stop();
+  Chains.stop();
   Ex.stop();
   OwnRefresher.reset();
   State.stop();

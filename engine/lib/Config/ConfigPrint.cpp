@@ -143,7 +143,8 @@ static Object printOverlordd(const EngineConfig &Cfg) {
                 {"address", O.Address},
                 {"io_threads", O.IoThreads},
                 {"workers", O.Workers ? *O.Workers : Cfg.MaxWatchCommands},
-                {"refresh_interval", O.RefreshInterval}};
+                {"refresh_interval", O.RefreshInterval},
+                {"chain_probe_interval", O.ChainProbeInterval}};
 }
 
 static Value beanstalkdAddr(const EngineConfig &Cfg) {

@@ -255,7 +255,7 @@ void ConfigParser::parseOverlordd(const Value &O) {
   static const llvm::StringRef Keys[] = {
       "database",      "binaries",  "timeouts", "max_output",
       "max_log_bytes", "address",   "io_threads", "workers",
-      "refresh_interval"};
+      "refresh_interval", "chain_probe_interval"};
   R.checkKeys(O, Keys, "overlordd");
   OverlorddConfig &C = Cfg.Overlordd;
   R.getString(O, "database", "overlordd", C.Database);
@@ -302,4 +302,5 @@ void ConfigParser::parseOverlordd(const Value &O) {
   R.getInt(O, "io_threads", "overlordd", C.IoThreads, 1);
   R.getOptInt(O, "workers", "overlordd", C.Workers, 1);
   R.getInt(O, "refresh_interval", "overlordd", C.RefreshInterval, 0);
+  R.getInt(O, "chain_probe_interval", "overlordd", C.ChainProbeInterval, 0);
 }

@@ -50,6 +50,7 @@ class Node:
         t = self.tmp
         with open(self.config, "w") as f:
             f.write(f"""secret_key: "{SECRET}"
+serverid: {t}/serverid
 labels: [{", ".join(labels)}]
 max_watch_commands: {workers}
 director:
@@ -85,14 +86,15 @@ overlordd:
                               env=self.env, capture_output=True, text=True,
                               check=check, timeout=30)
 
-    def start(self, timeout=15):
+    def start(self, timeout=15, port=0, extra_args=()):
         port_file = os.path.join(self.tmp, "port")
         if os.path.exists(port_file):
             os.unlink(port_file)
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [self.overlordd, "-c", self.config, "--log-level", "debug",
-             "serve", "--port", "0", "--port-file", port_file],
+             "serve", "--port", str(port), "--port-file", port_file,
+             *extra_args],
             env=self.env, stdout=self.log, stderr=self.log)
         deadline = time.time() + timeout
         while time.time() < deadline:

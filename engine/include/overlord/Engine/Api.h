@@ -10,7 +10,8 @@
 // Handlers never run a process and never wait for a job: writes go to the
 // durable job queue (one fsync) or to the metadata/namespace stores, reads
 // come from NodeState's in-memory view and the queue. Chain forwarding
-// (/v1/chain/...) is not implemented yet: those paths answer 404.
+// (/v1/chain/<path>/..., §4.3) and GET /v1/tree answer asynchronously when
+// the child nodes do (docs/Chains.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_ENGINE_API_H
@@ -32,6 +33,9 @@ namespace overlord::engine {
 
 class JobQueue;
 class NodeState;
+namespace chain {
+class ChainSet;
+}
 class MetadataStore;
 class NamespaceStore;
 namespace http {
@@ -56,6 +60,14 @@ struct ApiContext {
   /// `overlord_project_status_autoscale_<p>`); none without an autoscaler.
   std::function<std::optional<llvm::json::Object>(llvm::StringRef)>
       AutoscaleStatus;
+  /// Optional: the node's chains (forwarding, discovery, smart timeouts).
+  /// Null: /v1/chain/... answers as if no chain were configured.
+  chain::ChainSet *Chains = nullptr;
+  /// This node's identity in the tree (cycle detection of GET /v1/tree).
+  std::string NodeId;
+  /// Optional: project -> "sha256:<hex>" of the plan it was last applied
+  /// from (GET /v1/tree's `applied`).
+  std::function<llvm::json::Object()> Applied;
   /// Optional: one line per answered request (method, target, status,
   /// milliseconds), for the daemon's debug log.
   std::function<void(const http::Request &, unsigned, double)> AccessLog;

@@ -148,6 +148,9 @@ struct OverlorddConfig {
   std::optional<int64_t> Workers;
   /// Seconds between full state refreshes; 0: derived from `polling`.
   int64_t RefreshInterval = 0;
+  /// Seconds between pings of chains disabled by smart timeouts, so they
+  /// recover as soon as they answer (0: no probing; docs/Chains.md).
+  int64_t ChainProbeInterval = 5;
 };
 
 /// Everything `overlord.yml` configures, fully defaulted.
