@@ -18,6 +18,7 @@
 
 #include <csignal>
 #include <ctime>
+#include <set>
 #include <unistd.h>
 
 using namespace llvm;
@@ -213,6 +214,55 @@ void printRow(const std::vector<std::string> &Values, bool Tabs,
 const std::vector<std::string> DefaultColumns = {
     "status", "name", "type", "version", "ports", "network_ip4"};
 
+/// Blank as AppJail's lib_check_empty: empty, or some line is only white
+/// space (`grep -Eq '^[[:space:]]+$'` matches per line).
+bool blankValue(StringRef V) {
+  if (V.empty())
+    return true;
+  SmallVector<StringRef, 4> Lines;
+  V.split(Lines, '\n');
+  return llvm::any_of(Lines, [](StringRef L) {
+    return !L.empty() && llvm::all_of(L, [](char C) { return isSpace(C); });
+  });
+}
+
+/// `jail get`'s row as AppJail's lib_table_print writes it (AJ
+/// share/appjail/lib/table): every column followed by the separator (a tab
+/// with -p or -t, else a space), a blank value as "-" or, with -I, as one
+/// space ("" when the row has one column), tabs in values as "<TAB>" with
+/// -e or -p, the header (-H) as " NAME STATUS" (tabs for the spaces with
+/// -p/-t), then `sed 's/ *$//'` on every line. The `column -t` pass of -p
+/// is not simulated.
+void printGetTable(const std::vector<std::string> &Kws,
+                   const std::vector<std::string> &Values, const ParsedArgs &P) {
+  bool Tabs = P.has('p') || P.has('t');
+  bool Escape = P.has('p') || P.has('e');
+  std::string Out;
+  if (P.has('H')) {
+    std::string Header;
+    for (const std::string &K : Kws)
+      Header += (Tabs ? "\t" : " ") + StringRef(K).upper();
+    Out += Header + "\n";
+  }
+  for (size_t I = 0; I < Values.size(); ++I) {
+    std::string Content = Values[I];
+    if (blankValue(Content)) {
+      Content = P.has('I') ? (Values.size() == 1 ? "" : " ") : "-";
+    } else if (Escape) {
+      std::string E;
+      for (char C : Content)
+        E += C == '\t' ? std::string("<TAB>") : std::string(1, C);
+      Content = E;
+    }
+    Out += Content + (Tabs ? "\t" : " ");
+  }
+  Out += "\n";
+  SmallVector<StringRef, 8> Lines;
+  StringRef(Out).drop_back().split(Lines, '\n');
+  for (StringRef L : Lines)
+    outs() << L.rtrim(' ') << "\n";
+}
+
 int jailGet(Sim &S, const std::vector<std::string> &Args, size_t From) {
   ParsedArgs P;
   std::string Bad;
@@ -223,26 +273,28 @@ int jailGet(Sim &S, const std::vector<std::string> &Args, size_t From) {
   std::string J = P.Pos[0];
   if (int Rc = checkJail(S, J))
     return Rc;
-  std::vector<std::string> Kws(P.Pos.begin() + 1, P.Pos.end());
-  if (Kws.empty())
-    Kws = DefaultColumns;
-  std::vector<std::string> Values;
-  for (const std::string &K : Kws) {
+  std::vector<std::string> Asked(P.Pos.begin() + 1, P.Pos.end());
+  if (Asked.empty())
+    Asked = DefaultColumns;
+  // As AppJail: an empty keyword is skipped, a repeated one printed once,
+  // an unknown one skipped with a warning; no column left, no output.
+  std::vector<std::string> Kws, Values;
+  std::set<std::string> Seen;
+  for (const std::string &K : Asked) {
+    if (StringRef(K).trim().empty())
+      continue;
     std::optional<std::string> V = jailKeyword(S, J, K);
     if (!V) {
-      S.log("warn", "Unknown keyword: " + K);
-      return ExOk;
+      S.log("warn", K + ": keyword not found.");
+      continue;
     }
+    if (!Seen.insert(K).second)
+      continue;
+    Kws.push_back(K);
     Values.push_back(*V);
   }
-  bool Tabs = P.has('p') || P.has('t');
-  if (P.has('H')) {
-    std::vector<std::string> Header;
-    for (const std::string &K : Kws)
-      Header.push_back(StringRef(K).upper());
-    printRow(Header, Tabs, false);
-  }
-  printRow(Values, Tabs, P.has('I'));
+  if (!Kws.empty())
+    printGetTable(Kws, Values, P);
   return ExOk;
 }
 

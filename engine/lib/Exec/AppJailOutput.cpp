@@ -149,6 +149,51 @@ std::string engine::parseJailGetValue(llvm::StringRef Stdout) {
   return chompOne(Stdout).str();
 }
 
+namespace {
+
+/// Removes the spaces before every line end ("\n" or "\r\n") and at the
+/// end of Field, as `sed 's/ *$//'` does per line.
+std::string stripLineTrailingSpaces(llvm::StringRef Field) {
+  std::string Out;
+  while (true) {
+    size_t NL = Field.find('\n');
+    llvm::StringRef Line = Field.substr(0, NL);
+    bool CR = Line.endswith("\r");
+    if (CR)
+      Line = Line.drop_back();
+    Out += Line.rtrim(' ').str();
+    if (CR)
+      Out += '\r';
+    if (NL == llvm::StringRef::npos)
+      return Out;
+    Out += '\n';
+    Field = Field.substr(NL + 1);
+  }
+}
+
+} // namespace
+
+llvm::Expected<std::vector<std::string>>
+engine::parseJailGetValues(llvm::StringRef Stdout, size_t Count) {
+  llvm::StringRef Row = Stdout;
+  if (!Row.consume_back("\t\n") && !Row.consume_back("\t\r\n"))
+    return makeParseError("jail get -It",
+                          "the row does not end with a tab and a newline: '" +
+                              excerpt(Stdout) + "'");
+  llvm::SmallVector<llvm::StringRef, 8> Fields;
+  Row.split(Fields, '\t', -1, /*KeepEmpty=*/true);
+  if (Fields.size() != Count)
+    return makeParseError("jail get -It",
+                          "expected " + std::to_string(Count) +
+                              " values, got " + std::to_string(Fields.size()) +
+                              ": '" + excerpt(Stdout) + "'");
+  std::vector<std::string> Out;
+  Out.reserve(Count);
+  for (llvm::StringRef F : Fields)
+    Out.push_back(F == " " ? std::string() : stripLineTrailingSpaces(F));
+  return Out;
+}
+
 llvm::Expected<bool> engine::parseJailUp(llvm::StringRef Value) {
   llvm::StringRef V = Value.trim();
   if (V == "UP")

@@ -80,6 +80,14 @@ ProcessSpec engine::appjailJailGet(const ToolPaths &T, llvm::StringRef Jail,
                    {"jail", "get", "-I", "--", Jail.str(), Keyword.str()});
 }
 
+ProcessSpec engine::appjailJailGetMany(const ToolPaths &T,
+                                       llvm::StringRef Jail,
+                                       const std::vector<std::string> &Keywords) {
+  std::vector<std::string> Args = {"jail", "get", "-It", "--", Jail.str()};
+  Args.insert(Args.end(), Keywords.begin(), Keywords.end());
+  return inherited(T.AppJail, std::move(Args));
+}
+
 ProcessSpec engine::appjailCpuset(const ToolPaths &T, llvm::StringRef Jail) {
   return inherited(T.AppJail, {"cpuset", Jail.str()});
 }

@@ -272,8 +272,11 @@ int millisUntil(Clock::time_point Now, Clock::time_point Then) {
 }
 
 /// The poll loop: drains the streams, enforces the deadline, reaps the child.
-void supervise(pid_t Pid, const ProcessSpec &Spec, Clock::time_point Start,
-               std::vector<Stream> Open, ProcessResult &R) {
+/// PidFd (Linux pidfd_open, or -1) becomes readable when the child exits, so
+/// the loop wakes at once instead of on its next tick.
+void supervise(pid_t Pid, int PidFd, const ProcessSpec &Spec,
+               Clock::time_point Start, std::vector<Stream> Open,
+               ProcessResult &R) {
   const auto Never = Clock::time_point::max();
   const Clock::time_point Deadline =
       Spec.Timeout.count() > 0 ? Start + Spec.Timeout : Never;
@@ -299,8 +302,10 @@ void supervise(pid_t Pid, const ProcessSpec &Spec, Clock::time_point Start,
       break;
     // Short ticks right after the pipes close (the child is about to become
     // a zombie), longer ones while a live child keeps them open.
+    bool WatchExit = PidFd >= 0 && !Reaped;
     Clock::time_point Next =
-        Now + (Open.empty() ? Tick : std::chrono::milliseconds(50));
+        Now + (Open.empty() && !WatchExit ? Tick
+                                          : std::chrono::milliseconds(50));
     bool CancelNow =
         Spec.Cancel && Spec.Cancel->load(std::memory_order_relaxed);
     if (!Reaped && !TermSent && (Now >= Deadline || CancelNow)) {
@@ -319,6 +324,8 @@ void supervise(pid_t Pid, const ProcessSpec &Spec, Clock::time_point Start,
     std::vector<struct pollfd> Fds;
     for (Stream &S : Open)
       Fds.push_back({S.F->get(), POLLIN, 0});
+    if (WatchExit)
+      Fds.push_back({PidFd, POLLIN, 0});
     int N = ::poll(Fds.empty() ? nullptr : Fds.data(), Fds.size(),
                    millisUntil(Now, Next));
     bool HadOpen = !Open.empty();
@@ -326,7 +333,7 @@ void supervise(pid_t Pid, const ProcessSpec &Spec, Clock::time_point Start,
       Tick = std::min(Tick * 2, std::chrono::milliseconds(50));
     if (N <= 0)
       continue; // timeout or EINTR: re-evaluate
-    for (std::size_t I = Fds.size(); I-- > 0;) {
+    for (std::size_t I = Open.size(); I-- > 0;) {
       if (!(Fds[I].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
         continue;
       if (!drain(Open[I])) {
@@ -459,7 +466,12 @@ llvm::Expected<ProcessResult> engine::runProcess(const ProcessSpec &Spec) {
     ::fcntl(ErrR.get(), F_SETFL, O_NONBLOCK);
     Open.push_back({&ErrR, &R.Stderr, Spec.StderrLimit, &R.StderrTruncated});
   }
-  supervise(Pid, Spec, Start, std::move(Open), R);
+  Fd PidFd;
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  // Close-on-exec by definition; ENOSYS (before Linux 5.3) keeps the ticks.
+  PidFd.reset(static_cast<int>(::syscall(SYS_pidfd_open, Pid, 0)));
+#endif
+  supervise(Pid, PidFd.get(), Spec, Start, std::move(Open), R);
   return R;
 }
 

@@ -176,8 +176,15 @@ void Executor::Impl::runClaimed(const Job &J) {
                     .count();
   // The node state first, then the job's final status: a client that sees
   // the job finished never reads state from before it (event-driven state).
-  if (J.Kind != JobKind::MetadataPut && J.Kind != JobKind::MetadataDelete)
-    State.refreshProject(J.Project);
+  // The flow's last describe (or a destroy's `check`) is reused when the
+  // job ran to its end; after a stop, Director is asked again.
+  if (J.Kind != JobKind::MetadataPut && J.Kind != JobKind::MetadataDelete) {
+    if (R.Seen && !R.Interrupted && !R.stopRequested())
+      State.refreshProject(J.Project, std::move(R.Seen),
+                           R.Final ? &*R.Final : nullptr);
+    else
+      State.refreshProject(J.Project);
+  }
   if (llvm::Error E = Q.complete(J.Id, Res))
     logLine({{"event", "job-complete-error"},
              {"job", std::to_string(J.Id)},

@@ -13,6 +13,7 @@
 #include "overlord/Engine/DirectorOutput.h"
 #include "overlord/Engine/Executor.h"
 #include "overlord/Engine/Metrics.h"
+#include "overlord/Engine/NodeState.h"
 #include "overlord/Engine/Process.h"
 
 #include <atomic>
@@ -40,6 +41,21 @@ struct RunningJob {
   std::atomic<int> Why{0};
   /// A step was skipped or a process terminated because of Stop.
   bool Interrupted = false;
+  /// What Director said about the project after the job's last Director
+  /// command (judgeRun's `describe`, or the `check` of a destroy), under a
+  /// NodeState observation opened before it ran. runClaimed() hands it to
+  /// NodeState instead of describing the project again, and the label
+  /// runner reads the same describe. Final is nullopt while Seen is open:
+  /// the project does not exist (exit 66).
+  NodeState::Observation Seen;
+  std::optional<DirectorDescription> Final;
+
+  /// Forgets the last observation (a Director command is about to change
+  /// the project again, or its outcome is not known).
+  void forgetSeen() {
+    Seen = NodeState::Observation();
+    Final.reset();
+  }
 
   bool stopRequested() const { return Stop.load(); }
   StopReason reason() const { return static_cast<StopReason>(Why.load()); }

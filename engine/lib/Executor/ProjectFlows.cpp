@@ -126,6 +126,9 @@ JobResult Executor::Impl::judgeRun(RunningJob &R, llvm::StringRef Command,
                                    bool Destroy) {
   const std::string &P = R.J.Project;
   std::string What = "appjail-director " + Command.str();
+  // The run changed (or may have changed) the project: an earlier describe
+  // no longer tells its state.
+  R.forgetSeen();
   if (!PR)
     return startFailure(What, PR.takeError());
   JobResult Res;
@@ -157,16 +160,26 @@ JobResult Executor::Impl::judgeRun(RunningJob &R, llvm::StringRef Command,
     ParseError = llvm::toString(DR.takeError());
   DirectorVerdict V;
   if (Destroy) {
+    NodeState::Observation Obs = State.beginObservation();
     llvm::Expected<int> CheckRc = After.check(P);
     int C = CheckRc ? *CheckRc : -1;
     if (!CheckRc)
       llvm::consumeError(CheckRc.takeError());
+    if (C == 66)
+      R.Seen = std::move(Obs); // gone: NodeState forgets it without asking
     V = judgeDirectorDestroy(P, Rc, DR ? &*DR : nullptr, C);
     if (V.Success)
       return Res;
     setState(Res, After.describe(P));
   } else {
+    // One describe serves the success rule, the label runner and the
+    // NodeState refresh before the final status (runClaimed()).
+    NodeState::Observation Obs = State.beginObservation();
     CommandRunner::Describe D = After.describe(P);
+    if (D.Status == CommandRunner::Describe::Found)
+      R.Final = D.D;
+    if (D.Status != CommandRunner::Describe::Failed)
+      R.Seen = std::move(Obs);
     setState(Res, D);
     V = judgeDirectorRun(P, Rc, DR ? &*DR : nullptr,
                          D.Status == CommandRunner::Describe::Found ? &D.D
@@ -345,8 +358,12 @@ JobResult Executor::Impl::projectUp(RunningJob &R) {
       R.Interrupted = true;
       return Res;
     }
+    // The success rule's describe said DONE: the label runner's own
+    // `check` and `describe` (§8.1) would only repeat it.
     llvm::json::Object Report =
-        Hooks->run(J.Project, HookMode::Create, /*Force=*/false);
+        R.Final ? Hooks->run(J.Project, HookMode::Create, /*Force=*/false,
+                             *R.Final)
+                : Hooks->run(J.Project, HookMode::Create, /*Force=*/false);
     bool Failed = HookRunner::failed(Report);
     Res.Labels = llvm::formatv("{0}", llvm::json::Value(std::move(Report)));
     if (Failed) {

@@ -131,11 +131,22 @@ llvm::json::Object HookRunner::run(llvm::StringRef Project, HookMode Mode,
     return Fail("Error retrieving information about the project '" + Project +
                 "'");
   }
-  if (Info->State != DirectorState::Done && !Force)
-    return Fail("Project '" + Project + "' has an unexpected state '" +
-                directorStateName(Info->State) + "'");
+  return run(Project, Mode, Force, *Info);
+}
 
-  for (const DirectorService &S : Info->Services) {
+llvm::json::Object HookRunner::run(llvm::StringRef Project, HookMode Mode,
+                                   bool Force,
+                                   const DirectorDescription &Info) {
+  llvm::json::Object Report{{"error", false}, {"message", nullptr}};
+  if (Info.State != DirectorState::Done && !Force) {
+    Report["error"] = true;
+    Report["message"] = ("Project '" + Project + "' has an unexpected state '" +
+                         directorStateName(Info.State) + "'")
+                            .str();
+    return Report;
+  }
+
+  for (const DirectorService &S : Info.Services) {
     if (S.Status != 0)
       continue;
     llvm::Expected<LabelMap> Labels = readJailLabels(S.Jail);

@@ -15,9 +15,13 @@
 #include "overlord/Engine/DirectorOutput.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <system_error>
+#include <thread>
 
 using namespace overlord::engine;
 using namespace overlord::engine::state;
@@ -177,13 +181,64 @@ std::optional<bool> jailRunning(const Context &Ctx, const std::string &Jail) {
   return std::nullopt;
 }
 
-/// `jail get -I` per keyword; the first failing keyword fails the whole
-/// info (the reference aborts that jail too).
+/// The configured keywords, each once, in their order.
+std::vector<std::string> distinctKeywords(const Context &Ctx) {
+  std::vector<std::string> Out;
+  for (std::string &K : Ctx.keywords("jail"))
+    if (!llvm::is_contained(Out, K))
+      Out.push_back(std::move(K));
+  return Out;
+}
+
+/// All keywords in one `jail get -It` run. nullopt when that form did not
+/// give one value per keyword (a non-zero exit, an unknown keyword, a value
+/// with a tab, an AppJail without the form): the caller then asks one
+/// keyword at a time, which also reports a failure as before. When the
+/// command could not run or timed out (Context::run reported it), Failed is
+/// set: asking again would only wait again.
+std::optional<llvm::json::Object>
+collectInfoAtOnce(const Context &Ctx, const std::string &Jail,
+                  const std::vector<std::string> &Keywords, bool &Failed) {
+  const std::string Key = "info " + Jail;
+  ProcessSpec Spec = appjailJailGetMany(Ctx.Tools, Jail, Keywords);
+  std::optional<ProcessResult> R = Ctx.run(Spec, "appjail", Key);
+  if (!R) {
+    Failed = true;
+    return std::nullopt;
+  }
+  if (!R->succeeded())
+    return std::nullopt;
+  llvm::Expected<std::vector<std::string>> Values =
+      parseJailGetValues(R->Stdout, Keywords.size());
+  if (!Values) {
+    llvm::consumeError(Values.takeError());
+    return std::nullopt;
+  }
+  llvm::json::Object Info;
+  for (size_t I = 0; I < Keywords.size(); ++I)
+    Info[Keywords[I]] = jsonString(std::move((*Values)[I]));
+  Ctx.Report.success(Key);
+  return Info;
+}
+
+/// The configured keywords of the jail: all in one `jail get -It` run when
+/// there are several, else (or when that form gives no usable row) `jail get
+/// -I` per keyword, where the first failing keyword fails the whole info
+/// (the reference aborts that jail too).
 std::optional<llvm::json::Object> collectInfo(const Context &Ctx,
                                               const std::string &Jail) {
   const std::string Key = "info " + Jail;
+  std::vector<std::string> Keywords = distinctKeywords(Ctx);
+  if (Keywords.size() >= 2) {
+    bool Failed = false;
+    if (std::optional<llvm::json::Object> Info =
+            collectInfoAtOnce(Ctx, Jail, Keywords, Failed))
+      return Info;
+    if (Failed)
+      return std::nullopt;
+  }
   llvm::json::Object Info;
-  for (const std::string &Kw : Ctx.keywords("jail")) {
+  for (const std::string &Kw : Keywords) {
     if (Ctx.cancelled())
       return std::nullopt;
     ProcessSpec Spec = appjailJailGet(Ctx.Tools, Jail, Kw);
@@ -264,6 +319,25 @@ collectCpuset(const Context &Ctx, const std::string &Jail, bool Running) {
   return jsonString(std::move(Text));
 }
 
+/// Runs A and B, at the same time when Together (B on a new thread; in turn
+/// if the thread cannot be created), else one after the other.
+void alongside(bool Together, llvm::function_ref<void()> A,
+               llvm::function_ref<void()> B) {
+  std::thread T;
+  if (Together) {
+    try {
+      T = std::thread([&B] { B(); });
+    } catch (const std::system_error &) {
+      Together = false;
+    }
+  }
+  A();
+  if (Together)
+    T.join();
+  else
+    B();
+}
+
 bool isJailName(StringRef N) {
   if (N.empty() || !(llvm::isAlnum(N[0]) || N[0] == '_'))
     return false;
@@ -282,16 +356,31 @@ JailUpdate state::collectJail(const Context &Ctx, const std::string &Jail,
     U.Exists = false;
     return U;
   }
-  if (Parts & PartInfo)
-    U.Info = collectInfo(Ctx, Jail);
-  if ((Parts & (PartStats | PartExtras)) && !Ctx.cancelled()) {
-    if (std::optional<bool> Running = jailRunning(Ctx, Jail)) {
-      if (Parts & PartStats)
-        U.Stats = collectStats(Ctx, Jail, *Running);
-      if ((Parts & PartExtras) && !Ctx.cancelled())
-        U.Cpuset = collectCpuset(Ctx, Jail, *Running);
-    }
-  }
+  // Eager: the keywords alongside status, then rctl alongside cpuset.
+  bool Eager = Ctx.Eager;
+  alongside(
+      Eager && (Parts & PartInfo) && (Parts & (PartStats | PartExtras)),
+      [&] {
+        if (Parts & PartInfo)
+          U.Info = collectInfo(Ctx, Jail);
+      },
+      [&] {
+        if (!(Parts & (PartStats | PartExtras)) || Ctx.cancelled())
+          return;
+        std::optional<bool> Running = jailRunning(Ctx, Jail);
+        if (!Running)
+          return;
+        alongside(
+            Eager && (Parts & PartStats) && (Parts & PartExtras),
+            [&] {
+              if (Parts & PartStats)
+                U.Stats = collectStats(Ctx, Jail, *Running);
+            },
+            [&] {
+              if ((Parts & PartExtras) && !Ctx.cancelled())
+                U.Cpuset = collectCpuset(Ctx, Jail, *Running);
+            });
+      });
   if (Parts & PartExtras) {
     for (JailItem Item : allJailItems()) {
       const std::string Key = "conf/" + jailItemName(Item).str() + " " + Jail;
@@ -393,20 +482,25 @@ ProjectUpdate state::collectProject(const Context &Ctx,
     return U;
   }
   Ctx.Report.success(Key);
+  return projectUpdate(*D);
+}
+
+ProjectUpdate state::projectUpdate(const DirectorDescription &D) {
+  ProjectUpdate U;
   llvm::json::Array Services;
-  for (const DirectorService &S : D->Services) {
+  for (const DirectorService &S : D.Services) {
     Services.push_back(llvm::json::Object{{"name", jsonString(S.Name)},
                                           {"status", S.Status},
                                           {"jail", jsonString(S.Jail)}});
     U.Jails.push_back(S.Jail);
   }
-  std::string LastLog = D->lastLogName();
+  std::string LastLog = D.lastLogName();
   U.Info =
-      llvm::json::Object{{"name", jsonString(D->Name)},
-                         {"state", directorStateName(D->State)},
-                         {"last_log", D->LastLog ? jsonString(LastLog)
-                                                 : llvm::json::Value(nullptr)},
-                         {"locked", D->Locked},
+      llvm::json::Object{{"name", jsonString(D.Name)},
+                         {"state", directorStateName(D.State)},
+                         {"last_log", D.LastLog ? jsonString(LastLog)
+                                                : llvm::json::Value(nullptr)},
+                         {"locked", D.Locked},
                          {"services", std::move(Services)}};
   U.K = ProjectUpdate::Kind::Described;
   return U;

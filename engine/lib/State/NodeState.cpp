@@ -129,8 +129,8 @@ struct NodeState::Impl {
   Impl(const EngineConfig &Cfg, ToolPaths Tools)
       : Cfg(Cfg), Tools(std::move(Tools)) {}
 
-  Context ctx(const std::atomic<bool> *Cancel = nullptr) {
-    return Context{Cfg, Tools, Report, Racct, Cancel};
+  Context ctx(const std::atomic<bool> *Cancel = nullptr, bool Eager = false) {
+    return Context{Cfg, Tools, Report, Racct, Cancel, Eager};
   }
 
   uint64_t beginObservation() {
@@ -174,11 +174,15 @@ struct NodeState::Impl {
   void mergeJail(const std::string &Name, JailUpdate &U, uint64_t Stamp);
   void mergeProject(const std::string &Name, ProjectUpdate &U, uint64_t Stamp);
 
-  /// Collects Names (with their Parts) in parallel and merges the results.
+  /// Collects Names (with their Parts) in parallel and merges the results;
+  /// Eager: each jail's independent commands at once too (Context::Eager).
   void refreshJails(const std::vector<std::pair<std::string, unsigned>> &Work,
-                    const std::atomic<bool> *Cancel);
+                    const std::atomic<bool> *Cancel, bool Eager);
   void cycle(unsigned Categories, const std::atomic<bool> *Cancel);
-  void refreshProject(const std::string &Project);
+  /// Merges U (observed under Stamp, which it ends), then reads the jails
+  /// the project had and has.
+  void refreshProject(const std::string &Project, ProjectUpdate U,
+                      uint64_t Stamp);
   std::chrono::seconds intervalOf(unsigned Category) const;
   void backgroundLoop();
 };
@@ -298,8 +302,8 @@ void NodeState::Impl::mergeProject(const std::string &Name, ProjectUpdate &U,
 
 void NodeState::Impl::refreshJails(
     const std::vector<std::pair<std::string, unsigned>> &Work,
-    const std::atomic<bool> *Cancel) {
-  Context C = ctx(Cancel);
+    const std::atomic<bool> *Cancel, bool Eager) {
+  Context C = ctx(Cancel, Eager);
   std::vector<JailUpdate> Updates(Work.size());
   std::vector<uint64_t> Stamps(Work.size(), 0);
   parallelFor(Work.size(), RefreshWorkers, Cancel, [&](size_t I) {
@@ -392,7 +396,8 @@ void NodeState::Impl::cycle(unsigned Cats, const std::atomic<bool> *Cancel) {
   pruneTombstones();
 }
 
-void NodeState::Impl::refreshProject(const std::string &Project) {
+void NodeState::Impl::refreshProject(const std::string &Project,
+                                     ProjectUpdate U, uint64_t Stamp) {
   ++Refreshes;
   std::vector<std::string> Before;
   {
@@ -401,8 +406,6 @@ void NodeState::Impl::refreshProject(const std::string &Project) {
     if (It != Projects.end())
       Before = It->second.Jails;
   }
-  uint64_t Stamp = beginObservation();
-  ProjectUpdate U = collectProject(ctx(), Project);
   // The jails it had and the jails it has: created, changed or destroyed.
   std::vector<std::string> Names = Before;
   Names.insert(Names.end(), U.Jails.begin(), U.Jails.end());
@@ -417,7 +420,7 @@ void NodeState::Impl::refreshProject(const std::string &Project) {
   for (std::string &N : Names)
     if (!N.empty())
       Work.emplace_back(std::move(N), unsigned(PartAll));
-  refreshJails(Work, nullptr);
+  refreshJails(Work, nullptr, /*Eager=*/true);
 }
 
 std::chrono::seconds NodeState::Impl::intervalOf(unsigned Cat) const {
@@ -576,12 +579,56 @@ void NodeState::refreshAll() {
 }
 
 void NodeState::refreshProject(StringRef Project) {
-  P->refreshProject(Project.str());
+  uint64_t Stamp = P->beginObservation();
+  ProjectUpdate U = collectProject(P->ctx(), Project.str());
+  P->refreshProject(Project.str(), std::move(U), Stamp);
+}
+
+NodeState::Observation &
+NodeState::Observation::operator=(Observation &&O) noexcept {
+  if (this != &O) {
+    if (Owner)
+      Owner->endObservation(Stamp);
+    Owner = O.Owner;
+    Stamp = O.Stamp;
+    O.Owner = nullptr;
+  }
+  return *this;
+}
+
+NodeState::Observation::~Observation() {
+  if (Owner)
+    Owner->endObservation(Stamp);
+}
+
+NodeState::Observation NodeState::beginObservation() {
+  Observation O;
+  O.Owner = P.get();
+  O.Stamp = P->beginObservation();
+  return O;
+}
+
+void NodeState::refreshProject(StringRef Project, Observation Obs,
+                               const DirectorDescription *Described) {
+  if (Obs.Owner != P.get()) {
+    refreshProject(Project); // not one of ours (or already handed back)
+    return;
+  }
+  ProjectUpdate U;
+  if (Described) {
+    U = projectUpdate(*Described);
+  } else {
+    U.K = ProjectUpdate::Kind::Gone;
+  }
+  // The stamp passes to the merge, which ends the observation.
+  Obs.Owner = nullptr;
+  P->refreshProject(Project.str(), std::move(U), Obs.Stamp);
 }
 
 void NodeState::refreshJail(StringRef Jail) {
   ++P->Refreshes;
-  P->refreshJails({{Jail.str(), unsigned(PartAll)}}, nullptr);
+  P->refreshJails({{Jail.str(), unsigned(PartAll)}}, nullptr,
+                  /*Eager=*/true);
 }
 
 void NodeState::start() {

@@ -11,6 +11,7 @@
 #ifndef OVERLORD_ENGINE_STATE_STATEINTERNAL_H
 #define OVERLORD_ENGINE_STATE_STATEINTERNAL_H
 
+#include "overlord/Engine/DirectorOutput.h"
 #include "overlord/Engine/NodeState.h"
 #include "overlord/Engine/Process.h"
 
@@ -74,6 +75,11 @@ struct Context {
   RacctProbe &Racct;
   /// Set by NodeState::stop(): collectors stop between commands.
   const std::atomic<bool> *Cancel = nullptr;
+  /// Run a jail's independent commands (its keywords; status then rctl and
+  /// cpuset) at the same time. Set for the executor's targeted refreshes,
+  /// whose latency a client waits for; the background cycle keeps one
+  /// command per refresh worker.
+  bool Eager = false;
 
   bool cancelled() const { return Cancel && Cancel->load(); }
 
@@ -132,6 +138,8 @@ struct ProjectUpdate {
   std::vector<std::string> Jails; ///< Described: the services' jails
 };
 ProjectUpdate collectProject(const Context &Ctx, const std::string &Project);
+/// The update a successful `describe` gives.
+ProjectUpdate projectUpdate(const DirectorDescription &D);
 
 } // namespace overlord::engine::state
 

@@ -59,6 +59,27 @@ TEST(AppJailOutput, JailGetValues) {
   EXPECT_EQ(parseJailGetValue("2025-04-23 10:15:02\n"), "2025-04-23 10:15:02");
   EXPECT_EQ(parseJailGetValue("10.0.0.3\r\n"), "10.0.0.3");
 
+  // `jail get -It -- J name network_ip4 ports created`: every field ends in
+  // a tab, an empty value is one space, trailing spaces of a line are cut
+  // (the one-keyword form's sed would cut those of the last field too).
+  using V = std::vector<std::string>;
+  EXPECT_EQ(*parseJailGetValues("web1\t \t8432 -> 8080/tcp\t2025-04-23 "
+                                "10:15:02\t\n",
+                                4),
+            (V{"web1", "", "8432 -> 8080/tcp", "2025-04-23 10:15:02"}));
+  EXPECT_EQ(*parseJailGetValues(" \t \t\n", 2), (V{"", ""}));
+  EXPECT_EQ(*parseJailGetValues("a  \t b\t\r\n", 2), (V{"a", " b"}));
+  EXPECT_EQ(*parseJailGetValues("l1\nl2  \t x\t\n", 2),
+            (V{"l1\nl2", " x"}));
+  // Shifted rows: a skipped (unknown or repeated) keyword, a tab in a value,
+  // no row at all, garbage.
+  EXPECT_EQ(errorOf(parseJailGetValues("web1\tUP\t\n", 3)),
+            "cannot parse jail get -It: expected 3 values, got 2: "
+            "'web1\\x9UP\\x9\\xa'");
+  EXPECT_NE(errorOf(parseJailGetValues("a\tb\tc\t\n", 2)), "");
+  EXPECT_NE(errorOf(parseJailGetValues("", 2)), "");
+  EXPECT_NE(errorOf(parseJailGetValues("web1 UP\n", 2)), "");
+
   EXPECT_TRUE(*parseJailUp("UP"));
   EXPECT_FALSE(*parseJailUp("DOWN"));
   EXPECT_NE(errorOf(parseJailUp("up")), "");

@@ -99,11 +99,14 @@ TEST_F(StateRefreshTest, BackgroundRefresherSeesOutsideChanges) {
 
 TEST_F(StateRefreshTest, StopIsPromptDuringASlowCycle) {
   up("demo", DemoDirectorFile);
-  // Every `jail get` takes a second: a full cycle needs 6 s per jail.
-  fault(R"(appjail "jail get *" delay=1)");
+  // An AppJail without the several-keyword form (usage error), and every
+  // one-keyword `jail get` takes a second: a full cycle needs 6 s per jail.
+  fault(R"(appjail "jail get -It *" rc=64)");
+  fault(R"(appjail "jail get -I -- *" delay=1)");
   auto S = makeState();
   S->start();
-  ASSERT_TRUE(waitFor([&] { return journaled(R"("jail","get","-I")"); }, 10s));
+  ASSERT_TRUE(
+      waitFor([&] { return journaled(R"("jail","get","-I","--")"); }, 10s));
   auto Start = Clock::now();
   S->stop();
   EXPECT_LT(Clock::now() - Start, 3500ms); // uncancelled: 5 s more
@@ -114,7 +117,9 @@ TEST_F(StateRefreshTest, StopIsPromptDuringASlowCycle) {
 TEST_F(StateRefreshTest, OlderObservationNeverUndoesNewerOne) {
   Cfg.Polling.Keywords["jail"] = {"status", "name"};
   up("demo", DemoDirectorFile);
-  // The full refresh reads web1's status, then stalls on its name.
+  // One keyword at a time (the several-keyword form fails): the full
+  // refresh reads web1's status, then stalls on its name.
+  fault(R"(appjail "jail get -It *" rc=64)");
   fault(R"(appjail "jail get -I -- web1 name" times=1 delay=2)");
   auto S = makeState();
   std::thread Full([&] { S->refreshAll(); });
@@ -210,8 +215,8 @@ TEST_F(StateRefreshTest, HundredJailsRefreshInSeconds) {
   NodeState::Counters C = S->counters();
   EXPECT_EQ(C.Jails, 100u);
   EXPECT_EQ(C.CommandFailures, 0u);
-  // ls, describe, sysctl + per jail 6 keywords, status, rctl, cpuset.
-  EXPECT_EQ(C.CommandsRun, 3u + 100 * 9);
+  // ls, describe, sysctl; per jail: one `jail get -It` + status + rctl + cpuset.
+  EXPECT_EQ(C.CommandsRun, 3u + 100 * 4);
   EXPECT_EQ(S->projectInfo("big")->getArray("services")->size(), 100u);
   EXPECT_EQ(S->totalStats().size(), 25u);
   double Secs = std::chrono::duration<double>(Took).count();

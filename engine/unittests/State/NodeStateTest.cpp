@@ -9,6 +9,9 @@
 //===----------------------------------------------------------------------===//
 #include "StateTestSupport.h"
 
+#include "overlord/Engine/AppJailOutput.h"
+#include "overlord/Engine/DirectorOutput.h"
+
 using namespace overlord::engine;
 using namespace overlord::engine::statetest;
 using llvm::json::Array;
@@ -138,8 +141,9 @@ TEST_F(StateTest, FullRefreshServesEverything) {
   NodeState::Counters C = S->counters();
   EXPECT_EQ(C.Jails, 2u);
   EXPECT_EQ(C.Projects, 1u);
-  // ls, describe, sysctl, and per jail 6 keywords + status + rctl + cpuset.
-  EXPECT_EQ(C.CommandsRun, 3u + 2 * 9);
+  // ls + describe + sysctl; per jail one `jail get -It` (all six keywords),
+  // status, rctl, cpuset.
+  EXPECT_EQ(C.CommandsRun, 3u + 2 * 4);
   EXPECT_EQ(C.CommandFailures, 0u);
   EXPECT_GT(C.LastFullRefresh.count(), 0);
   EXPECT_TRUE(logs().empty()) << logs().front();
@@ -195,8 +199,8 @@ TEST_F(StateTest, RacctDisabledGivesEmptyStatsQuietly) {
   std::vector<std::string> L = logs();
   ASSERT_EQ(L.size(), 1u);
   EXPECT_NE(L[0].find("racct is disabled"), std::string::npos) << L[0];
-  // Per jail: 6 keywords + status + cpuset, per refresh; + ls + describe.
-  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 * (2 + 2 * 8));
+  // Per jail: `jail get -It` + status + cpuset, per refresh; + ls + describe.
+  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 * (2 + 2 * 3));
 }
 
 TEST_F(StateTest, FailedRacctProbeIsRetried) {
@@ -403,6 +407,114 @@ TEST_F(StateTest, UnreadableItemKeepsThePreviousValue) {
   EXPECT_NE(
       str(S->jailItems(JailItem::Fstab, "web1")).find(R"("options":"rw")"),
       std::string::npos);
+}
+
+/// Every keyword the simulator knows, as a config list.
+const std::vector<std::string> AllKeywords = {
+    "name",        "status",  "dirty",          "ephemeral",   "locked",
+    "boot",        "is_container", "container_boot", "priority", "type",
+    "version",     "arch",    "release_name",   "path",        "network_ip4",
+    "ports",       "created", "devfs_ruleset",  "hostname",    "alt_name"};
+
+TEST_F(StateTest, SeveralKeywordsAtOnceMatchOneAtATime) {
+  up("demo", DemoDirectorFile);
+  for (const char *J : {"web1", "db1"}) {
+    std::vector<std::string> Args = {"jail", "get", "-It", "--", J};
+    Args.insert(Args.end(), AllKeywords.begin(), AllKeywords.end());
+    ProcessResult Many = sim("appjail", Args);
+    ASSERT_EQ(Many.ExitCode, 0) << Many.Stderr;
+    llvm::Expected<std::vector<std::string>> Values =
+        parseJailGetValues(Many.Stdout, AllKeywords.size());
+    ASSERT_TRUE(bool(Values)) << llvm::toString(Values.takeError());
+    for (size_t I = 0; I < AllKeywords.size(); ++I) {
+      ProcessResult One = sim("appjail", {"jail", "get", "-I", "--", J,
+                                          AllKeywords[I]});
+      ASSERT_EQ(One.ExitCode, 0);
+      EXPECT_EQ((*Values)[I], parseJailGetValue(One.Stdout))
+          << J << " " << AllKeywords[I];
+    }
+  }
+  // NodeState asks once per jail and serves the same values.
+  Cfg.Polling.Keywords["jail"] = AllKeywords;
+  auto S = makeState();
+  S->refreshAll();
+  std::optional<Object> Info = S->jailInfo("web1");
+  ASSERT_TRUE(Info);
+  EXPECT_EQ(Info->size(), AllKeywords.size());
+  EXPECT_EQ(field(Info, "ports"), "8080/tcp");
+  EXPECT_EQ(field(Info, "hostname"), "");
+  EXPECT_EQ(field(Info, "status"), "UP");
+  EXPECT_EQ(S->counters().CommandsRun, 3u + 2 * 4);
+  EXPECT_EQ(S->counters().CommandFailures, 0u);
+}
+
+TEST_F(StateTest, UnknownKeywordFallsBackToOneAtATime) {
+  // AppJail skips an unknown keyword in a row (with a warning), so the row
+  // is short: NodeState asks each keyword alone, as the reference does.
+  Cfg.Polling.Keywords["jail"] = {"name", "bogus", "status", "name"};
+  up("demo", DemoDirectorFile);
+  auto S = makeState();
+  S->refreshJail("web1");
+  EXPECT_EQ(str(S->jailInfo("web1")),
+            R"({"bogus":"","name":"web1","status":"UP"})");
+  // One row + three keywords (the repeated one is asked once) + status +
+  // sysctl + rctl + cpuset.
+  EXPECT_EQ(S->counters().CommandsRun, 1u + 3 + 4);
+  EXPECT_EQ(S->counters().CommandFailures, 0u);
+  EXPECT_TRUE(logs().empty());
+}
+
+/// `describe -p P` through the simulator, parsed.
+DirectorDescription describe(StateTest &T, ProcessResult R) {
+  EXPECT_EQ(R.ExitCode, 0) << R.Stderr;
+  llvm::Expected<DirectorDescription> D = parseDirectorDescription(R.Stdout);
+  if (!D) {
+    ADD_FAILURE() << llvm::toString(D.takeError());
+    return {};
+  }
+  return std::move(*D);
+}
+
+TEST_F(StateTest, CallersDescribeIsServedWithoutDescribingAgain) {
+  up("demo", DemoDirectorFile);
+  auto S = makeState();
+  NodeState::Observation Obs = S->beginObservation();
+  ASSERT_TRUE(bool(Obs));
+  DirectorDescription D =
+      describe(*this, sim("appjail-director", {"describe", "-p", "demo"}));
+  S->refreshProject("demo", std::move(Obs), &D);
+  EXPECT_EQ(field(S->projectInfo("demo"), "state"), "DONE");
+  EXPECT_EQ(S->jails(), (std::vector<std::string>{"db1", "web1"}));
+  EXPECT_EQ(field(S->jailInfo("web1"), "status"), "UP");
+  EXPECT_EQ(S->jailItems(JailItem::Fstab, "web1")->size(), 1u);
+  // sysctl + per jail `jail get -It`, status, rctl, cpuset; no describe.
+  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 * 4);
+
+  // Destroyed, and the caller saw it (describe/check exited 66).
+  ProcessResult R = sim("appjail-director", {"down", "-j", "-d", "-p", "demo"});
+  ASSERT_EQ(R.ExitCode, 0) << R.Stdout << R.Stderr;
+  S->refreshProject("demo", S->beginObservation(), nullptr);
+  EXPECT_FALSE(S->hasProject("demo"));
+  EXPECT_TRUE(S->jails().empty());
+  EXPECT_EQ(S->counters().CommandFailures, 0u);
+}
+
+TEST_F(StateTest, CallersOlderObservationNeverUndoesANewerRefresh) {
+  up("demo", DemoDirectorFile);
+  auto S = makeState();
+  // The caller opens its observation and describes: DONE...
+  NodeState::Observation Obs = S->beginObservation();
+  DirectorDescription Old =
+      describe(*this, sim("appjail-director", {"describe", "-p", "demo"}));
+  ASSERT_EQ(Old.State, DirectorState::Done);
+  // ...then the project changes and a later refresh sees it...
+  ASSERT_EQ(sim("ajsim", {"state", "stale-lock", "demo"}).ExitCode, 0);
+  S->refreshProject("demo");
+  ASSERT_EQ(field(S->projectInfo("demo"), "state"), "UNFINISHED");
+  // ...so the caller's older describe, merged last, is not served.
+  S->refreshProject("demo", std::move(Obs), &Old);
+  EXPECT_EQ(field(S->projectInfo("demo"), "state"), "UNFINISHED");
+  EXPECT_EQ(S->projectInfo("demo")->getBoolean("locked"), true);
 }
 
 } // namespace

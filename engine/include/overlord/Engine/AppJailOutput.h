@@ -89,6 +89,20 @@ inline bool jailExists(int64_t Rc) { return Rc == 0 || Rc == 1; }
 /// (and a '\r' before it). An empty value prints just "\n" and gives "".
 std::string parseJailGetValue(llvm::StringRef Stdout);
 
+/// The values printed by `jail get -It -- JAIL KW...` for Count (>= 2)
+/// distinct, known keywords, each as parseJailGetValue() gives it for the
+/// one-keyword form. AppJail's lib_table_print writes each value followed by
+/// a tab, then "\n", and strips trailing spaces of every line; an empty (or
+/// blank) value is written as one space when the row has several columns.
+/// So a value is "" when its field is " ", and otherwise its field with the
+/// spaces before each line end and at its end removed (what the one-keyword
+/// form's `sed 's/ *$//'` removes). An error when the row does not have
+/// Count tab-terminated fields: a value containing a tab, or an unknown or
+/// repeated keyword (AppJail skips those with a warning), shifts the row;
+/// the caller then asks one keyword at a time.
+llvm::Expected<std::vector<std::string>>
+parseJailGetValues(llvm::StringRef Stdout, size_t Count);
+
 /// `status` keyword: "UP" or "DOWN".
 llvm::Expected<bool> parseJailUp(llvm::StringRef Value);
 

@@ -63,6 +63,13 @@ ProcessSpec appjailStatus(const ToolPaths &T, llvm::StringRef Jail);
 /// A2 `appjail jail get -I -- JAIL KEYWORD`.
 ProcessSpec appjailJailGet(const ToolPaths &T, llvm::StringRef Jail,
                            llvm::StringRef Keyword);
+/// A2 for several keywords in one run: `appjail jail get -It -- JAIL KW...`
+/// (AppJail's `jail_get` takes any number of keywords and prints them as
+/// one lib_table row; `-t` separates them with tabs). Parse the output with
+/// parseJailGetValues(); Keywords should be distinct (AppJail prints a
+/// repeated keyword once).
+ProcessSpec appjailJailGetMany(const ToolPaths &T, llvm::StringRef Jail,
+                               const std::vector<std::string> &Keywords);
 /// A3 `appjail cpuset JAIL`.
 ProcessSpec appjailCpuset(const ToolPaths &T, llvm::StringRef Jail);
 /// A4 `appjail label get -I -l LABEL -- JAIL value`.

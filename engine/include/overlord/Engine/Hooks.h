@@ -28,6 +28,8 @@
 
 namespace overlord::engine {
 
+struct DirectorDescription;
+
 /// Which job the labels run for: after `up` (records/servers are upserted)
 /// or before `down -d` (they are removed).
 enum class HookMode { Create, Destroy };
@@ -61,6 +63,12 @@ public:
   /// Never throws and never aborts part-way: an unexpected failure inside
   /// an integration is recorded for that service and the others still run.
   llvm::json::Object run(llvm::StringRef Project, HookMode Mode, bool Force);
+  /// run() for a project the caller has just described (Info: what
+  /// `describe -p Project` printed, so the project exists): the `check`
+  /// and `describe` of §8.1 are not run again; the state rule and the
+  /// integrations are the same.
+  llvm::json::Object run(llvm::StringRef Project, HookMode Mode, bool Force,
+                         const DirectorDescription &Info);
 
   /// True when the report's `error` is set or any integration entry has
   /// `error` set.

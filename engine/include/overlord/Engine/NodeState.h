@@ -36,6 +36,8 @@
 
 namespace overlord::engine {
 
+struct DirectorDescription;
+
 /// The per-jail extras the reference reads from `<jails>/<jail>/conf/`
 /// (§7.1), each with its `polling.keywords` group (jailItemKeywordGroup).
 enum class JailItem {
@@ -122,9 +124,45 @@ public:
 
   /// Full scan: jail list, every jail, project list, every project.
   void refreshAll();
-  /// `describe -p P` and every jail of its services; forgets P (and its
-  /// services' jails that no longer exist) when Director no longer knows it.
+  /// `describe -p P` and every jail of its services (the jails it had and
+  /// the jails it has, read in parallel, each jail's independent commands
+  /// at once); forgets P (and its services' jails that no longer exist)
+  /// when Director no longer knows it.
   void refreshProject(llvm::StringRef Project);
+
+  /// An observation of the world made by a caller on NodeState's behalf
+  /// (the executor's own `describe` after a Director run). It is stamped
+  /// when opened, so open it *before* running the command: a refresh that
+  /// started later is never overwritten by it (the consistency rule of
+  /// NodeState.cpp). Move-only; one never handed to refreshProject() is
+  /// closed by its destructor. Must not outlive the NodeState.
+private:
+  struct Impl;
+
+public:
+  class Observation {
+  public:
+    Observation() = default;
+    Observation(Observation &&O) noexcept { *this = std::move(O); }
+    Observation &operator=(Observation &&O) noexcept;
+    ~Observation();
+    Observation(const Observation &) = delete;
+    Observation &operator=(const Observation &) = delete;
+    /// Opened and not yet handed back.
+    explicit operator bool() const { return Owner != nullptr; }
+
+  private:
+    friend class NodeState;
+    NodeState::Impl *Owner = nullptr;
+    uint64_t Stamp = 0;
+  };
+  /// Opens an Observation.
+  Observation beginObservation();
+  /// refreshProject(Project) with its `describe` already run by the caller
+  /// under Obs: Described is what it printed, or null when it exited 66
+  /// (Director does not know the project). Only the jails are read.
+  void refreshProject(llvm::StringRef Project, Observation Obs,
+                      const DirectorDescription *Described);
   /// One jail's info, stats, cpuset and items; forgets it when its
   /// directory is gone.
   void refreshJail(llvm::StringRef Jail);
@@ -151,7 +189,6 @@ public:
   void setLogger(LogFn Log);
 
 private:
-  struct Impl;
   std::unique_ptr<Impl> P;
 };
 
