@@ -239,12 +239,19 @@ static Reply errorReply(const ApiContext &Ctx, const http::Request &Req,
                         E.Status == 500 ? "Internal Server Error" : E.Message);
 }
 
+/// "OPTIONS|GET|POST": the router's method list of a route.
+template <typename H>
+static std::string methodList(const std::vector<std::pair<std::string, H>> &M) {
+  std::string L = "OPTIONS";
+  for (const auto &KV : M)
+    L += "|" + KV.first;
+  return L;
+}
+
 void RouteTable::add(llvm::StringRef Pattern, std::string Name,
                      std::vector<std::pair<std::string, Handler>> Methods,
                      std::vector<ParamCheck> Checks, bool Auth) {
-  std::string MethodList = "OPTIONS";
-  for (auto &M : Methods)
-    MethodList += "|" + M.first;
+  std::string MethodList = methodList(Methods);
   const ApiContext *CtxP = &Ctx;
   auto Fn = [CtxP, Methods = std::move(Methods), Checks = std::move(Checks),
              Auth](http::Request &Req, const http::Params &Params,
@@ -274,9 +281,7 @@ void RouteTable::addAsync(
     llvm::StringRef Pattern, std::string Name,
     std::vector<std::pair<std::string, AsyncHandler>> Methods,
     std::vector<ParamCheck> Checks, bool Auth) {
-  std::string MethodList = "OPTIONS";
-  for (auto &M : Methods)
-    MethodList += "|" + M.first;
+  std::string MethodList = methodList(Methods);
   const ApiContext *CtxP = &Ctx;
   auto Fn = [CtxP, Methods = std::move(Methods), Checks = std::move(Checks),
              Auth](http::Request &Req, const http::Params &Params,

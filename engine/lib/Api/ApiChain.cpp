@@ -133,6 +133,15 @@ static Failure apiError(const OutResponse &R) {
   return F;
 }
 
+/// A 2xx answer whose body is not a JSON object (the reference's client
+/// fails in request.json()).
+static Failure notAnObject(const OutResponse &R) {
+  Failure F;
+  F.Error = "JSONDecodeError";
+  F.Message = "the answer of " + R.Url + " is not a JSON object";
+  return F;
+}
+
 static Reply failureReply(const Fwd &W, const Hop &H, const Failure &F) {
   Fields Fl{{"function", W.Function},
             {"entrypoint", H.Next},
@@ -231,12 +240,8 @@ static void forward(Call &C, ReplyFn Done, Fwd W, std::string Rel,
         if (!Out.ok())
           return settle(*Ctx, W, Hp, Done, Reply(), failureOf(Out));
         auto O = parseObject(Out.Body);
-        if (!O) {
-          Failure F;
-          F.Error = "JSONDecodeError";
-          F.Message = "the answer is not a JSON object";
-          return settle(*Ctx, W, Hp, Done, Reply(), F);
-        }
+        if (!O)
+          return settle(*Ctx, W, Hp, Done, Reply(), notAnObject(Out));
         Value Msg = O->get("message") ? *O->get("message") : Value(nullptr);
         settle(*Ctx, W, Hp, Done, Reply::ok({{"message", std::move(Msg)}}),
                std::nullopt);
@@ -278,12 +283,8 @@ static void forward(Call &C, ReplyFn Done, Fwd W, std::string Rel,
       if (!Out.ok())
         return settle(*Ctx, W, Hp, Done, Reply(), failureOf(Out));
       auto O = parseObject(Out.Body);
-      if (!O) {
-        Failure F;
-        F.Error = "JSONDecodeError";
-        F.Message = "the answer of " + Out.Url + " is not a JSON object";
-        return settle(*Ctx, W, Hp, Done, Reply(), F);
-      }
+      if (!O)
+        return settle(*Ctx, W, Hp, Done, Reply(), notAnObject(Out));
       if (W.S == Sem::Job) {
         Fields Fl;
         for (const auto &KV : *O)
