@@ -183,7 +183,7 @@ std::optional<std::string> dsl::formatBuffer(unsigned BufferID,
                                              DiagnosticEngine &Diags) {
   // Only code that parses is reformatted.
   std::vector<Token> Toks;
-  if (!parseModule(BufferID, Diags, &Toks))
+  if (!parseTokens(BufferID, Diags, Toks))
     return std::nullopt;
   std::vector<Unit> Us = units(Toks);
   std::string Out;

@@ -1,7 +1,9 @@
 //===- Parse.cpp - DSL text to syntax tree ----------------------*- C++ -*-===//
 //
-// The only file that sees the ANTLR parser: it runs the generated lexer and
-// parser, turns ANTLR's error callbacks into DslSyntax diagnostics worded
+// The only file that sees the ANTLR parser: it feeds the hand-written
+// lexer's tokens (Lexer.h) to the generated parser through a TokenStream
+// over one array (no allocation per token), turns ANTLR's error callbacks
+// into DslSyntax diagnostics worded
 // for people ("expected ':' or '}'", not "mismatched input"), and converts
 // the parse tree into Syntax.h nodes. ANTLR positions count code points;
 // SourceMgr needs byte pointers, so a code point -> byte table is built for
@@ -81,16 +83,176 @@ struct TooDeep {
   antlr4::Token *At;
 };
 
-/// Throws TooDeep when the parser's rule stack gets too deep.
-class DepthGuard : public antlr4::tree::ParseTreeListener {
+/// The generated parser, stopping with TooDeep when its rule stack gets too
+/// deep (checked as each rule is entered, also when no tree is built).
+class GuardedParser : public grammar::OverlordParser {
 public:
-  void enterEveryRule(antlr4::ParserRuleContext *C) override {
+  using OverlordParser::OverlordParser;
+  void enterRule(antlr4::ParserRuleContext *C, size_t State,
+                 size_t Rule) override {
+    OverlordParser::enterRule(C, State, Rule);
+    check(C);
+  }
+  void enterRecursionRule(antlr4::ParserRuleContext *C, size_t State,
+                          size_t Rule, int Precedence) override {
+    OverlordParser::enterRecursionRule(C, State, Rule, Precedence);
+    check(C);
+  }
+  void pushNewRecursionContext(antlr4::ParserRuleContext *C, size_t State,
+                               size_t Rule) override {
+    OverlordParser::pushNewRecursionContext(C, State, Rule);
+    check(C);
+  }
+
+private:
+  static void check(antlr4::ParserRuleContext *C) {
     if (size_t(C->depth()) > MaxRuleDepth)
       throw TooDeep{C->getStart()};
   }
-  void exitEveryRule(antlr4::ParserRuleContext *) override {}
-  void visitTerminal(antlr4::tree::TerminalNode *) override {}
-  void visitErrorNode(antlr4::tree::ErrorNode *) override {}
+};
+
+/// A token of the array, as the ANTLR parser sees it.
+class ParseToken final : public antlr4::Token {
+public:
+  ParseToken(const dsl::Token *Tok, antlr4::TokenSource *Src, size_t Index)
+      : Tok(Tok), Src(Src), Index(Index) {}
+  std::string getText() const override {
+    return Tok->Type == antlr4::Token::EOF ? "<EOF>" : Tok->text().str();
+  }
+  size_t getType() const override { return Tok->Type; }
+  size_t getLine() const override { return Tok->Line; }
+  size_t getCharPositionInLine() const override { return Tok->Col; }
+  size_t getChannel() const override { return Tok->Channel; }
+  size_t getTokenIndex() const override { return Index; }
+  size_t getStartIndex() const override { return Tok->Start; }
+  size_t getStopIndex() const override {
+    return Tok->Type == antlr4::Token::EOF ? size_t(Tok->Start) - 1 : size_t(Tok->Stop);
+  }
+  antlr4::TokenSource *getTokenSource() const override { return Src; }
+  antlr4::CharStream *getInputStream() const override { return nullptr; }
+  std::string toString() const override {
+    return "[@" + std::to_string(Index) + ",'" + getText() + "'<" +
+           std::to_string(Tok->Type) + ">," + std::to_string(Tok->Line) +
+           ":" + std::to_string(Tok->Col) + "]";
+  }
+  const dsl::Token *Tok;
+
+private:
+  antlr4::TokenSource *Src;
+  size_t Index;
+};
+
+/// The parser's token stream: default-channel tokens in one array, the
+/// last one EOF. Also the TokenSource ANTLR's error recovery asks for a
+/// token factory when it conjures a missing token.
+class TokenArray final : public antlr4::TokenStream,
+                         public antlr4::TokenSource {
+public:
+  /// Over the default-channel tokens of All (which ends with EOF).
+  explicit TokenArray(const std::vector<dsl::Token> &All) {
+    Toks.reserve(All.size());
+    for (const dsl::Token &T : All)
+      if (T.Channel == 0)
+        Toks.emplace_back(&T, this, Toks.size());
+  }
+  /// Over Other's tokens [B, E) (EOF excluded), then an EOF just after
+  /// LastAny, the last token of the range on any channel: one statement
+  /// parsed on its own.
+  TokenArray(const TokenArray &Other, size_t B, size_t E,
+             const dsl::Token *LastAny) {
+    Toks.reserve(E - B + 1);
+    for (size_t I = B; I < E; ++I)
+      if (Other.Toks[I].Tok->Type != antlr4::Token::EOF)
+        Toks.emplace_back(Other.Toks[I].Tok, this, Toks.size());
+    Eof.Type = EOF;
+    if (LastAny) {
+      Eof.Begin = Eof.End = LastAny->End;
+      Eof.Start = LastAny->Stop + 1;
+      Eof.Line = LastAny->Line;
+      Eof.Col = LastAny->Col;
+    }
+    Toks.emplace_back(&Eof, this, Toks.size());
+  }
+  TokenArray(const TokenArray &) = delete;
+  TokenArray &operator=(const TokenArray &) = delete;
+
+  const std::vector<ParseToken> &tokens() const { return Toks; }
+
+  // TokenStream
+  antlr4::Token *LT(ssize_t K) override {
+    if (K == 0)
+      return nullptr;
+    if (K < 0)
+      return ssize_t(P) + K < 0 ? nullptr : &Toks[size_t(ssize_t(P) + K)];
+    return &Toks[std::min(P + size_t(K) - 1, Toks.size() - 1)];
+  }
+  antlr4::Token *get(size_t I) const override {
+    return const_cast<ParseToken *>(&Toks.at(I));
+  }
+  antlr4::TokenSource *getTokenSource() const override {
+    return const_cast<TokenArray *>(this);
+  }
+  std::string getText(const antlr4::misc::Interval &I) override {
+    if (I.a < 0 || I.b < 0)
+      return "";
+    std::string Out;
+    for (size_t K = size_t(I.a); K <= size_t(I.b) && K < Toks.size(); ++K) {
+      if (Toks[K].getType() == antlr4::Token::EOF)
+        break;
+      Out += Toks[K].Tok->text();
+    }
+    return Out;
+  }
+  std::string getText() override {
+    return getText(antlr4::misc::Interval(size_t(0), Toks.size() - 1));
+  }
+  std::string getText(antlr4::RuleContext *C) override {
+    return getText(C->getSourceInterval());
+  }
+  std::string getText(antlr4::Token *Start, antlr4::Token *Stop) override {
+    if (!Start || !Stop || Start->getTokenIndex() == INVALID_INDEX ||
+        Stop->getTokenIndex() == INVALID_INDEX)
+      return "";
+    return getText(antlr4::misc::Interval(Start->getTokenIndex(),
+                                          Stop->getTokenIndex()));
+  }
+  // IntStream
+  void consume() override {
+    if (Toks[P].getType() == antlr4::Token::EOF)
+      throw antlr4::IllegalStateException("cannot consume EOF");
+    ++P;
+  }
+  size_t LA(ssize_t I) override {
+    antlr4::Token *T = LT(I);
+    return T ? T->getType() : antlr4::Token::INVALID_TYPE;
+  }
+  ssize_t mark() override { return 0; }
+  void release(ssize_t) override {}
+  size_t index() override { return P; }
+  void seek(size_t I) override { P = std::min(I, Toks.size() - 1); }
+  size_t size() override { return Toks.size(); }
+  std::string getSourceName() const override { return ""; }
+  // TokenSource
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    auto T = std::make_unique<antlr4::CommonToken>(&Toks[Next]);
+    if (Next + 1 < Toks.size())
+      ++Next;
+    return T;
+  }
+  size_t getLine() const override { return Toks[P].getLine(); }
+  size_t getCharPositionInLine() override {
+    return Toks[P].getCharPositionInLine();
+  }
+  antlr4::CharStream *getInputStream() override { return nullptr; }
+  std::string getSourceName() override { return ""; }
+  antlr4::TokenFactory<antlr4::CommonToken> *getTokenFactory() override {
+    return antlr4::CommonTokenFactory::DEFAULT.get();
+  }
+
+private:
+  std::vector<ParseToken> Toks;
+  size_t P = 0, Next = 0;
+  dsl::Token Eof{antlr4::Token::EOF, nullptr, nullptr};
 };
 
 /// Checks that the buffer is UTF-8 text without NUL bytes.
@@ -185,13 +347,10 @@ public:
                    size_t Col, const std::string &Msg,
                    std::exception_ptr) override {
     ++Errors;
-    auto *P = dynamic_cast<antlr4::Parser *>(R);
-    if (!P || !Off) {
-      // A lexer error: a character no token starts with.
-      Diags.emit(Pos.loc(LastLexIndex(R)), diag::DslStrayCharacter,
-                 std::string("?"));
+    // Only parsers report here: lexical errors come from lexDsl.
+    auto *P = static_cast<antlr4::Parser *>(R);
+    if (!Off)
       return;
-    }
     // ANTLR may report twice at one token while it recovers.
     if (!Reported.insert(Off->getStartIndex()).second ||
         (Limit && Pending.size() >= Limit))
@@ -220,12 +379,6 @@ public:
   unsigned Errors = 0;
 
 private:
-  static size_t LastLexIndex(antlr4::Recognizer *R) {
-    if (auto *Lx = dynamic_cast<antlr4::Lexer *>(R))
-      return Lx->tokenStartCharIndex;
-    return 0;
-  }
-
   static std::string expectedWords(antlr4::Parser *P) {
     antlr4::misc::IntervalSet Set;
     try {
@@ -292,30 +445,30 @@ bool isStatementStart(const antlr4::Token *T) {
 /// 0, as fmt lays them out) is parsed again on its own, and the first error
 /// of each is what gets reported: one error per mistake.
 std::vector<PendingError>
-errorsPerStatement(const std::vector<antlr4::Token *> &All,
-                   DiagnosticEngine &Diags, const PositionMap &Pos) {
+errorsPerStatement(const TokenArray &Stream, DiagnosticEngine &Diags,
+                   const PositionMap &Pos) {
+  const std::vector<ParseToken> &All = Stream.tokens();
   std::vector<size_t> Starts{0};
   for (size_t I = 1; I < All.size(); ++I)
-    if (isStatementStart(All[I]))
+    if (isStatementStart(&All[I]))
       Starts.push_back(I);
   std::vector<PendingError> Out;
   for (size_t C = 0; C < Starts.size(); ++C) {
     size_t B = Starts[C];
     size_t E = C + 1 < Starts.size() ? Starts[C + 1] : All.size();
-    std::vector<std::unique_ptr<antlr4::Token>> Chunk;
-    for (size_t I = B; I < E; ++I)
-      if (All[I]->getType() != antlr4::Token::EOF)
-        Chunk.push_back(std::make_unique<antlr4::CommonToken>(All[I]));
-    if (Chunk.empty())
+    // The stream's tokens point into the lexer's array, comments included:
+    // the statement ends with the token before the next statement (or EOF).
+    const dsl::Token *Next = E < All.size() ? All[E].Tok : All.back().Tok;
+    const dsl::Token *LastAny = Next - 1;
+    if (B + 1 == E && All[B].getType() == antlr4::Token::EOF)
       continue;
-    antlr4::ListTokenSource Src(std::move(Chunk));
-    antlr4::CommonTokenStream Toks(&Src);
-    grammar::OverlordParser P(&Toks);
+    if (LastAny < All[B].Tok)
+      continue; // nothing but EOF
+    TokenArray Toks(Stream, B, E, LastAny);
+    GuardedParser P(&Toks);
     ErrorListener L(Diags, Pos, /*Limit=*/1);
     P.removeErrorListeners();
     P.addErrorListener(&L);
-    DepthGuard Guard;
-    P.addParseListener(&Guard);
     try {
       P.file();
     } catch (...) {
@@ -324,13 +477,84 @@ errorsPerStatement(const std::vector<antlr4::Token *> &All,
     for (PendingError &P : L.Pending)
       if (E < All.size() && llvm::StringRef(P.Text).startswith(
                                 "unexpected end of file")) {
-        P.Range = Pos.range(All[E]);
-        P.Text = "unexpected " + describeToken(All[E]) +
+        P.Range = Pos.range(&All[E]);
+        P.Text = "unexpected " + describeToken(&All[E]) +
                  P.Text.substr(strlen("unexpected end of file"));
       }
     Out.insert(Out.end(), L.Pending.begin(), L.Pending.end());
   }
   return Out;
+}
+
+/// Whether an INT or DURATION token's value fits in 64 bits (in seconds).
+bool integerFits(llvm::StringRef T, int64_t *Value = nullptr) {
+  llvm::StringRef Digits = T.take_while([](char C) { return llvm::isDigit(C); });
+  llvm::StringRef Unit = T.drop_front(Digits.size());
+  uint64_t V = 0;
+  int64_t Mul = Unit == "s" ? 1 : Unit == "min" ? 60 : Unit == "h" ? 3600
+               : Unit == "d" ? 86400 : 1;
+  bool Fits = !Digits.getAsInteger(10, V) && V <= uint64_t(INT64_MAX) / Mul;
+  if (Value)
+    *Value = int64_t(V) * Mul;
+  return Fits;
+}
+
+/// The labeled alternatives of `expr` and `primary`.
+enum class Alt : uint8_t {
+  PrimaryExpr, MemberExpr, IndexExpr, CallExpr, UnaryExpr, MulExpr, AddExpr,
+  RelExpr, EqExpr, AndExpr, OrExpr, IfExpr, LetExpr, IntLit, FloatLit,
+  SizeLit, DurationLit, BoolLit, NullLit, StrLit, BlockLit, NameRef,
+  ParenExpr, ListExpr, MapExpr, ListComp, MapComp, Other
+};
+
+/// Which alternative context C is. The parse tree has about one context per
+/// token, so this avoids dynamic_cast chains: the context classes are leaf
+/// classes, their type_info objects are compared by address (type_info
+/// equality only when the addresses differ, e.g. across shared objects).
+Alt altOf(const antlr4::tree::ParseTree *C) {
+  static const std::pair<const std::type_info *, Alt> Table[] = {
+      {&typeid(G::PrimaryExprContext), Alt::PrimaryExpr},
+      {&typeid(G::AddExprContext), Alt::AddExpr},
+      {&typeid(G::CallExprContext), Alt::CallExpr},
+      {&typeid(G::MemberExprContext), Alt::MemberExpr},
+      {&typeid(G::StrLitContext), Alt::StrLit},
+      {&typeid(G::NameRefContext), Alt::NameRef},
+      {&typeid(G::IntLitContext), Alt::IntLit},
+      {&typeid(G::MapExprContext), Alt::MapExpr},
+      {&typeid(G::ListExprContext), Alt::ListExpr},
+      {&typeid(G::BlockLitContext), Alt::BlockLit},
+      {&typeid(G::ListCompContext), Alt::ListComp},
+      {&typeid(G::IndexExprContext), Alt::IndexExpr},
+      {&typeid(G::UnaryExprContext), Alt::UnaryExpr},
+      {&typeid(G::MulExprContext), Alt::MulExpr},
+      {&typeid(G::RelExprContext), Alt::RelExpr},
+      {&typeid(G::EqExprContext), Alt::EqExpr},
+      {&typeid(G::AndExprContext), Alt::AndExpr},
+      {&typeid(G::OrExprContext), Alt::OrExpr},
+      {&typeid(G::IfExprContext), Alt::IfExpr},
+      {&typeid(G::LetExprContext), Alt::LetExpr},
+      {&typeid(G::FloatLitContext), Alt::FloatLit},
+      {&typeid(G::SizeLitContext), Alt::SizeLit},
+      {&typeid(G::DurationLitContext), Alt::DurationLit},
+      {&typeid(G::BoolLitContext), Alt::BoolLit},
+      {&typeid(G::NullLitContext), Alt::NullLit},
+      {&typeid(G::ParenExprContext), Alt::ParenExpr},
+      {&typeid(G::MapCompContext), Alt::MapComp},
+  };
+  const std::type_info &T = typeid(*C);
+  for (const auto &E : Table)
+    if (&T == E.first)
+      return E.second;
+  for (const auto &E : Table)
+    if (T == *E.first)
+      return E.second;
+  return Alt::Other;
+}
+
+/// Child I of C, which the grammar makes a context of type T (the tree of a
+/// file without syntax errors has exactly the grammar's shape).
+template <typename T> T *child(antlr4::ParserRuleContext *C, size_t I) {
+  return static_cast<T *>(C->children[I]);
 }
 
 /// Parse tree -> Syntax.h.
@@ -471,10 +695,12 @@ std::string Builder::unescape(llvm::StringRef Text, const char *At) {
 
 const Expr *Builder::str(G::StrContext *C) {
   Expr *E = M.newExpr(ExprKind::Str, range(C));
-  for (G::StrPartContext *P : C->strPart()) {
-    if (P->STR_INTERP()) {
+  // DQUOTE strPart* (STR_END | STR_NL)
+  for (size_t I = 1; I + 1 < C->children.size(); ++I) {
+    auto *P = child<G::StrPartContext>(C, I);
+    if (P->children.size() == 3) { // STR_INTERP expr RBRACE
       StrPart SP;
-      SP.Interp = expr(P->expr());
+      SP.Interp = expr(child<G::ExprContext>(P, 1));
       E->Parts.push_back(SP);
       continue;
     }
@@ -495,18 +721,27 @@ const Expr *Builder::str(G::StrContext *C) {
 }
 
 const Expr *Builder::key(G::KeyContext *C) {
-  if (C->str())
-    return str(C->str());
+  // IDENT | str | keyword
+  antlr4::tree::ParseTree *Ch = C->children[0];
+  if (typeid(*Ch) == typeid(G::StrContext))
+    return str(static_cast<G::StrContext *>(Ch));
   Expr *E = M.newExpr(ExprKind::Str, range(C));
   E->BareKey = true;
-  E->Parts.push_back({C->getText(), nullptr});
+  E->Parts.push_back({C->getStart()->getText(), nullptr});
   return E;
 }
 
 const Expr *Builder::map(G::MapLitContext *C) {
   Expr *E = M.newExpr(ExprKind::Map, range(C));
-  for (G::EntryContext *En : C->entry())
-    E->Entries.push_back({key(En->key()), expr(En->expr())});
+  // LBRACE (entry COMMA?)* RBRACE; an entry is `key COLON expr`.
+  for (size_t I = 1; I + 1 < C->children.size(); ++I) {
+    antlr4::tree::ParseTree *Ch = C->children[I];
+    if (typeid(*Ch) != typeid(G::EntryContext))
+      continue; // a comma
+    auto *En = static_cast<G::EntryContext *>(Ch);
+    E->Entries.push_back({key(child<G::KeyContext>(En, 0)),
+                          expr(child<G::ExprContext>(En, 2))});
+  }
   return E;
 }
 
@@ -520,16 +755,10 @@ const Expr *Builder::number(antlr4::tree::TerminalNode *N, ExprKind K) {
   }
   if (K == ExprKind::Size)
     return E;
-  llvm::StringRef Digits = T.take_while([](char C) { return llvm::isDigit(C); });
-  llvm::StringRef Unit = T.drop_front(Digits.size());
-  uint64_t V = 0;
-  int64_t Mul = Unit == "s" ? 1 : Unit == "min" ? 60 : Unit == "h" ? 3600
-               : Unit == "d" ? 86400 : 1;
-  if (Digits.getAsInteger(10, V) || V > uint64_t(INT64_MAX) / Mul) {
+  if (!integerFits(T, &E->Int)) {
     Diags.emit(E->Range, diag::DslIntegerTooLarge, T.str());
     Ok = false;
   }
-  E->Int = int64_t(V) * Mul;
   return E;
 }
 
@@ -544,8 +773,45 @@ const Expr *Builder::binary(G::ExprContext *C, antlr4::Token *Op,
 }
 
 const Expr *Builder::expr(G::ExprContext *C) {
-  if (auto *P = dynamic_cast<G::PrimaryExprContext *>(C))
-    return primary(P->primary());
+  // `expr op expr`: children 0 and 2, the operator token in `op`.
+  switch (altOf(C)) {
+  case Alt::PrimaryExpr:
+    return primary(child<G::PrimaryContext>(C, 0));
+  case Alt::AddExpr:
+    return binary(C, static_cast<G::AddExprContext *>(C)->op,
+                  child<G::ExprContext>(C, 0), child<G::ExprContext>(C, 2));
+  case Alt::MulExpr:
+    return binary(C, static_cast<G::MulExprContext *>(C)->op,
+                  child<G::ExprContext>(C, 0), child<G::ExprContext>(C, 2));
+  case Alt::RelExpr:
+    return binary(C, static_cast<G::RelExprContext *>(C)->op,
+                  child<G::ExprContext>(C, 0), child<G::ExprContext>(C, 2));
+  case Alt::EqExpr:
+    return binary(C, static_cast<G::EqExprContext *>(C)->op,
+                  child<G::ExprContext>(C, 0), child<G::ExprContext>(C, 2));
+  case Alt::CallExpr: {
+    Expr *E = M.newExpr(ExprKind::Call, range(C));
+    E->A = expr(child<G::ExprContext>(C, 0));
+    // expr '(' (arg (',' arg)* ','?)? ')': the arguments are children 2, 4...
+    for (size_t I = 2; I + 1 < C->children.size(); I += 2) {
+      antlr4::tree::ParseTree *Ch = C->children[I];
+      if (typeid(*Ch) != typeid(G::ArgContext))
+        break; // the trailing comma
+      auto *AC = static_cast<G::ArgContext *>(Ch);
+      Arg A;
+      if (AC->children.size() == 3) {
+        antlr4::tree::TerminalNode *N = AC->IDENT();
+        A.Name = N->getText();
+        A.NameRange = range(N);
+      }
+      A.Val = expr(child<G::ExprContext>(AC, AC->children.size() - 1));
+      E->Args.push_back(std::move(A));
+    }
+    return E;
+  }
+  default:
+    break;
+  }
   if (auto *Mb = dynamic_cast<G::MemberExprContext *>(C)) {
     Expr *E = M.newExpr(ExprKind::Member, range(C));
     E->A = expr(Mb->expr());
@@ -612,6 +878,20 @@ const Expr *Builder::expr(G::ExprContext *C) {
 }
 
 const Expr *Builder::primary(G::PrimaryContext *C) {
+  switch (altOf(C)) {
+  case Alt::StrLit:
+    return str(child<G::StrContext>(C, 0));
+  case Alt::NameRef: {
+    Expr *E = M.newExpr(ExprKind::Name, range(C));
+    E->Text = C->getStart()->getText();
+    E->TextRange = E->Range;
+    return E;
+  }
+  case Alt::MapExpr:
+    return map(child<G::MapLitContext>(C, 0));
+  default:
+    break;
+  }
   if (auto *X = dynamic_cast<G::IntLitContext *>(C))
     return number(X->INT(), ExprKind::Int);
   if (auto *X = dynamic_cast<G::FloatLitContext *>(C))
@@ -690,13 +970,141 @@ const Expr *Builder::primary(G::PrimaryContext *C) {
   return E;
 }
 
-/// The lexer with our error listener instead of the console one.
-struct LexState {
-  antlr4::ANTLRInputStream Input;
-  grammar::OverlordLexer Lexer;
-  LexState(llvm::StringRef Buf)
-      : Input(Buf.data(), Buf.size()), Lexer(&Input) {}
+/// One parse of a buffer: lexing, the nesting bound, SLL then LL parsing.
+class FileParser {
+public:
+  FileParser(llvm::StringRef Buf, DiagnosticEngine &Diags)
+      : Buf(Buf), Diags(Diags), Pos(Buf) {}
+
+  /// Lexes and parses; the tree (when BuildTree, or when the fast SLL pass
+  /// failed) is left in Tree. False after diagnosing syntax errors.
+  bool run(bool BuildTree);
+
+  LexResult Lex;
+  G::FileContext *Tree = nullptr;
+  llvm::StringRef Buf;
+  DiagnosticEngine &Diags;
+  PositionMap Pos;
+
+private:
+  std::unique_ptr<TokenArray> Stream;
+  std::unique_ptr<GuardedParser> Parser;
 };
+
+bool FileParser::run(bool BuildTree) {
+  if (!checkBytes(Buf, Diags))
+    return false;
+  lexDsl(Buf, Lex);
+  unsigned Errors = 0;
+  // A character no token starts with (`\` at the end of a line in a string).
+  for (const auto &E : Lex.Errors) {
+    Diags.emit(llvm::SMLoc::getFromPointer(E.second), diag::DslStrayCharacter,
+               std::string("?"));
+    ++Errors;
+  }
+  Stream = std::make_unique<TokenArray>(Lex.Toks);
+  // The parser recurses once per nesting level: bound it before parsing.
+  unsigned Depth = 0;
+  for (const ParseToken &PT : Stream->tokens()) {
+    size_t Ty = PT.Tok->Type;
+    if (Ty == G::LBRACE || Ty == G::LBRACK || Ty == G::LPAREN ||
+        Ty == G::STR_INTERP)
+      ++Depth;
+    else if ((Ty == G::RBRACE || Ty == G::RBRACK || Ty == G::RPAREN) && Depth)
+      --Depth;
+    if (Depth > MaxNesting) {
+      Diags.emit(Pos.range(&PT), diag::NestingTooDeep, MaxNesting);
+      return false;
+    }
+  }
+  Parser = std::make_unique<GuardedParser>(Stream.get());
+  GuardedParser &P = *Parser;
+  P.removeErrorListeners();
+  ErrorListener Listener(Diags, Pos);
+  try {
+    // Two-stage parsing: the fast SLL prediction, bailing out at the first
+    // error (and, for fmt, without building a tree); only a file that fails
+    // it is parsed again with full LL and error recovery (which also gives
+    // the best messages).
+    P.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
+    P.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    P.setBuildParseTree(BuildTree);
+    bool Parsed = false;
+    try {
+      Tree = P.file();
+      Parsed = true;
+    } catch (const antlr4::ParseCancellationException &) {
+      Tree = nullptr;
+    }
+    if (!Parsed) {
+      Stream->seek(0);
+      P.reset();
+      P.setBuildParseTree(true);
+      P.addErrorListener(&Listener);
+      P.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      P.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          antlr4::atn::PredictionMode::LL);
+      Tree = P.file();
+    }
+  } catch (const TooDeep &T) {
+    Diags.emit(Pos.range(T.At), diag::NestingTooDeep, unsigned(MaxNesting));
+    return false;
+  } catch (const std::exception &E) {
+    Diags.emit(llvm::SMLoc::getFromPointer(Buf.data()), diag::DslSyntax,
+               std::string("cannot parse this file: ") + E.what());
+    return false;
+  }
+  Errors += Listener.Errors;
+  if (!Listener.Pending.empty()) {
+    std::vector<PendingError> Errs = errorsPerStatement(*Stream, Diags, Pos);
+    Listener.flush(Errs.empty() ? Listener.Pending : Errs);
+  }
+  // Strings cut by the end of a line parsed on; each is one error.
+  for (const ParseToken &PT : Stream->tokens())
+    if (PT.Tok->Type == G::STR_NL) {
+      Diags.emit(Pos.loc(PT.Tok->Start), diag::DslUnterminatedString);
+      ++Errors;
+    }
+  return Errors == 0;
+}
+
+/// Whether the tree-less check of fmt could miss an error the Builder
+/// reports (an unknown escape, a number too large, an interpolated import
+/// path): such files take the full path, which diagnoses them.
+bool mayNeedBuilder(const std::vector<Token> &Toks) {
+  for (size_t I = 0; I < Toks.size(); ++I) {
+    const Token &T = Toks[I];
+    switch (T.Type) {
+    case G::STR_TEXT: {
+      llvm::StringRef S = T.text();
+      for (size_t K = S.find('\\'); K != llvm::StringRef::npos;
+           K = S.find('\\', K + 2))
+        if (K + 1 >= S.size() || !llvm::StringRef("ntr\"\\#").contains(S[K + 1]))
+          return true;
+      break;
+    }
+    case G::INT:
+    case G::DURATION:
+      if (!integerFits(T.text()))
+        return true;
+      break;
+    case G::IMPORT:
+    case G::ENV_FILE:
+      if (I + 1 < Toks.size() && Toks[I + 1].Type == G::DQUOTE)
+        for (size_t K = I + 2; K < Toks.size(); ++K) {
+          if (Toks[K].Type == G::STR_INTERP)
+            return true;
+          if (Toks[K].Type == G::STR_END || Toks[K].Type == G::STR_NL)
+            break;
+        }
+      break;
+    default:
+      break;
+    }
+  }
+  return false;
+}
 
 } // namespace
 
@@ -706,108 +1114,48 @@ bool dsl::lexBuffer(unsigned BufferID, DiagnosticEngine &Diags,
       Diags.getSourceMgr().getMemoryBuffer(BufferID)->getBuffer();
   if (!checkBytes(Buf, Diags))
     return false;
-  PositionMap Pos(Buf);
-  LexState S(Buf);
-  S.Lexer.removeErrorListeners();
-  ErrorListener Listener(Diags, Pos);
-  S.Lexer.addErrorListener(&Listener);
-  for (;;) {
-    std::unique_ptr<antlr4::Token> T = S.Lexer.nextToken();
-    if (T->getType() == antlr4::Token::EOF)
-      break;
-    llvm::SMRange R = Pos.range(T.get());
-    Out.push_back({T->getType(), R.Start.getPointer(), R.End.getPointer()});
-  }
-  return Listener.Errors == 0;
+  LexResult R;
+  lexDsl(Buf, R);
+  for (const auto &E : R.Errors)
+    Diags.emit(llvm::SMLoc::getFromPointer(E.second), diag::DslStrayCharacter,
+               std::string("?"));
+  R.Toks.pop_back(); // EOF
+  Out = std::move(R.Toks);
+  return R.Errors.empty();
 }
 
 std::unique_ptr<Module> dsl::parseModule(unsigned BufferID,
-                                         DiagnosticEngine &Diags,
-                                         std::vector<Token> *Toks) {
+                                         DiagnosticEngine &Diags) {
   llvm::StringRef Buf =
       Diags.getSourceMgr().getMemoryBuffer(BufferID)->getBuffer();
-  if (!checkBytes(Buf, Diags))
+  FileParser FP(Buf, Diags);
+  if (!FP.run(/*BuildTree=*/true))
     return nullptr;
-  PositionMap Pos(Buf);
-  LexState S(Buf);
-  ErrorListener Listener(Diags, Pos);
-  S.Lexer.removeErrorListeners();
-  S.Lexer.addErrorListener(&Listener);
-  antlr4::CommonTokenStream Tokens(&S.Lexer);
-  // The parser recurses once per nesting level: bound it before parsing.
-  Tokens.fill();
-  unsigned Depth = 0;
-  for (antlr4::Token *T : Tokens.getTokens()) {
-    size_t Ty = T->getType();
-    if (Ty == G::LBRACE || Ty == G::LBRACK || Ty == G::LPAREN ||
-        Ty == G::STR_INTERP)
-      ++Depth;
-    else if ((Ty == G::RBRACE || Ty == G::RBRACK || Ty == G::RPAREN) && Depth)
-      --Depth;
-    if (Depth > MaxNesting) {
-      Diags.emit(Pos.range(T), diag::NestingTooDeep, MaxNesting);
-      return nullptr;
-    }
-  }
-  grammar::OverlordParser Parser(&Tokens);
-  Parser.removeErrorListeners();
-  G::FileContext *Tree = nullptr;
-  DepthGuard Guard;
-  Parser.addParseListener(&Guard);
-  try {
-    // Two-stage parsing: the fast SLL prediction, bailing out at the first
-    // error; only a file that fails it is parsed again with full LL and
-    // error recovery (which also gives the best messages).
-    Parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::SLL);
-    Parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    try {
-      Tree = Parser.file();
-    } catch (const antlr4::ParseCancellationException &) {
-      Tree = nullptr;
-    }
-    if (!Tree) {
-      Tokens.seek(0);
-      Parser.reset();
-      Parser.addErrorListener(&Listener);
-      Parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-      Parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
-          ->setPredictionMode(antlr4::atn::PredictionMode::LL);
-      Tree = Parser.file();
-    }
-  } catch (const TooDeep &T) {
-    Diags.emit(Pos.range(T.At), diag::NestingTooDeep, unsigned(MaxNesting));
-    return nullptr;
-  } catch (const std::exception &E) {
-    Diags.emit(llvm::SMLoc::getFromPointer(Buf.data()), diag::DslSyntax,
-               std::string("cannot parse this file: ") + E.what());
-    return nullptr;
-  }
-  if (!Listener.Pending.empty()) {
-    std::vector<PendingError> Errs =
-        errorsPerStatement(Tokens.getTokens(), Diags, Pos);
-    Listener.flush(Errs.empty() ? Listener.Pending : Errs);
-  }
-  // Strings cut by the end of a line parsed on; each is one error.
-  for (antlr4::Token *T : Tokens.getTokens())
-    if (T->getType() == G::STR_NL) {
-      Diags.emit(Pos.loc(T->getStartIndex()), diag::DslUnterminatedString);
-      ++Listener.Errors;
-    }
-  if (Listener.Errors)
-    return nullptr;
-  if (Toks)
-    for (antlr4::Token *T : Tokens.getTokens()) {
-      if (T->getType() == antlr4::Token::EOF)
-        break;
-      llvm::SMRange R = Pos.range(T);
-      Toks->push_back({T->getType(), R.Start.getPointer(), R.End.getPointer()});
-    }
   auto M = std::make_unique<Module>();
   M->BufferID = BufferID;
-  Builder B(*M, Pos, Diags);
-  B.file(Tree);
+  Builder B(*M, FP.Pos, Diags);
+  B.file(FP.Tree);
   if (!B.Ok)
     return nullptr;
   return M;
+}
+
+bool dsl::parseTokens(unsigned BufferID, DiagnosticEngine &Diags,
+                      std::vector<Token> &Toks) {
+  llvm::StringRef Buf =
+      Diags.getSourceMgr().getMemoryBuffer(BufferID)->getBuffer();
+  {
+    FileParser FP(Buf, Diags);
+    if (!FP.run(/*BuildTree=*/false))
+      return false;
+    if (!mayNeedBuilder(FP.Lex.Toks)) {
+      FP.Lex.Toks.pop_back(); // EOF
+      Toks = std::move(FP.Lex.Toks);
+      return true;
+    }
+  }
+  // Rare: let the full front end diagnose what only the Builder checks.
+  if (!parseModule(BufferID, Diags))
+    return false;
+  return lexBuffer(BufferID, Diags, Toks);
 }

@@ -1,14 +1,15 @@
 //===- Parse.h - DSL text to syntax tree (private) --------------*- C++ -*-===//
 //
-// Runs the ANTLR lexer and parser over one SourceMgr buffer, reports syntax
-// errors through the DiagnosticEngine (expected tokens in plain words, one
-// error per mistake, ANTLR's recovery so later mistakes are found too), and
-// converts the parse tree into the plain Syntax.h tree.
+// Runs the lexer (Lexer.h) and the ANTLR parser over one SourceMgr buffer,
+// reports syntax errors through the DiagnosticEngine (expected tokens in
+// plain words, one error per mistake, ANTLR's recovery so later mistakes are
+// found too), and converts the parse tree into the plain Syntax.h tree.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_LIB_DSL_PARSE_H
 #define OVERLORD_LIB_DSL_PARSE_H
 
+#include "Lexer.h"
 #include "Syntax.h"
 
 #include "overlord/Support/Diagnostics.h"
@@ -18,21 +19,18 @@
 
 namespace overlord::dsl {
 
-/// A token of the buffer, hidden ones (comments, whitespace) included.
-struct Token {
-  size_t Type;       ///< OverlordLexer token type
-  const char *Begin; ///< bytes in the buffer
-  const char *End;
-  llvm::StringRef text() const { return {Begin, size_t(End - Begin)}; }
-};
-
 /// Parses buffer BufferID; nullptr when it has syntax errors (diagnosed).
-/// With Toks, also returns every token (fmt lexes only once).
-std::unique_ptr<Module> parseModule(unsigned BufferID, DiagnosticEngine &Diags,
-                                    std::vector<Token> *Toks = nullptr);
+std::unique_ptr<Module> parseModule(unsigned BufferID, DiagnosticEngine &Diags);
 
-/// Lexes buffer BufferID. False when the bytes are not UTF-8 text
-/// (diagnosed); lexical errors become BAD_CHAR/STR_NL tokens.
+/// For fmt: whether buffer BufferID parses, with the same diagnostics as
+/// parseModule, and every token of it (comments included, EOF left out).
+/// A file that parses is checked without building a parse tree.
+bool parseTokens(unsigned BufferID, DiagnosticEngine &Diags,
+                 std::vector<Token> &Toks);
+
+/// Lexes buffer BufferID (EOF left out). False when the bytes are not UTF-8
+/// text or a character starts no token (diagnosed); other lexical errors
+/// become BAD_CHAR/STR_NL tokens.
 bool lexBuffer(unsigned BufferID, DiagnosticEngine &Diags,
                std::vector<Token> &Out);
 

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdlib>
 #include <random>
+#include <tuple>
 
 using namespace overlord;
 using namespace overlord::ir;
@@ -244,6 +245,11 @@ void PlanBuilder::addSource(llvm::StringRef Path, llvm::StringRef Contents) {
   P.Header.Sources.push_back({Path.str(), sha256Digest(Contents)});
 }
 
+void PlanBuilder::addSourceDigest(llvm::StringRef Name,
+                                  llvm::StringRef Digest) {
+  P.Header.Sources.push_back({Name.str(), Digest.str()});
+}
+
 void PlanBuilder::setClusterDigest(llvm::StringRef Digest) {
   P.Header.Cluster = Digest.str();
 }
@@ -272,7 +278,8 @@ Plan PlanBuilder::finish() {
 void ir::canonicalize(Plan &P) {
   std::stable_sort(P.Header.Sources.begin(), P.Header.Sources.end(),
                    [](const SourceDigest &A, const SourceDigest &B) {
-                     return A.Path < B.Path;
+                     return std::tie(A.Path, A.Digest) <
+                            std::tie(B.Path, B.Digest);
                    });
   std::vector<size_t> Order(P.Targets.size());
   for (size_t I = 0; I < Order.size(); ++I)

@@ -63,6 +63,15 @@ std::unique_ptr<ast::Document> compileBuffer(unsigned BufferID,
 /// Parses buffer BufferID and reports syntax errors only.
 bool checkSyntax(unsigned BufferID, DiagnosticEngine &Diags);
 
+/// Lexes Text with the hand-written lexer the front end uses and with the
+/// lexer ANTLR generates from grammar/OverlordLexer.g4 (the reference), and
+/// compares the token streams (type, text, code point positions, line,
+/// column, channel) and the lexical errors. nullopt when they agree, else
+/// the first difference; Count (optional) receives the number of tokens.
+/// Text must be valid UTF-8. For the tests and the fuzzer.
+std::optional<std::string> crossCheckLexers(llvm::StringRef Text,
+                                            size_t *Count = nullptr);
+
 /// The stdlib folders found without configuration: next to the binary
 /// (`<bin>/../share/overlord/stdlib`), the build tree's source checkout,
 /// and the source folder this compiler was built from.

@@ -176,10 +176,15 @@ struct OpRef {
   uint32_t Index;
 };
 
-/// One input file and its digest ("sha256:<hex>").
+/// One deployment the plan was compiled from. `overlordc plan` records its
+/// name (the file name without folder and extension: "web" for
+/// examples/web.yml and web.ovl) and the digest of its canonical
+/// specification, so that equivalent inputs (a YAML file and its DSL twin,
+/// a reformatted or converted file) give byte-identical plans
+/// (driver::addPlanSource, docs/PlanIR.md "Header").
 struct SourceDigest {
-  std::string Path;
-  std::string Digest;
+  std::string Path;   ///< the deployment's name (older plans: the file path)
+  std::string Digest; ///< "sha256:<hex>"
 };
 
 /// The plan header.
@@ -187,7 +192,7 @@ struct PlanHeader {
   unsigned Version = 1;
   std::string Compiler;     ///< "overlordc 0.1.0"
   std::string SecretKeyId;  ///< "key:<16 hex>" or "ephemeral:<16 hex>"
-  std::vector<SourceDigest> Sources; ///< sorted by path
+  std::vector<SourceDigest> Sources; ///< sorted by name, then digest
   std::optional<std::string> Cluster; ///< snapshot digest, "sha256:<hex>"
   llvm::SMRange SecretKeyIdLoc;       ///< when parsed
 };
@@ -324,7 +329,11 @@ public:
   explicit PlanBuilder(SecretKey Key = SecretKey::ephemeral());
 
   void setCompiler(llvm::StringRef Compiler);
+  /// Records an input by name and the SHA-256 digest of Contents.
   void addSource(llvm::StringRef Path, llvm::StringRef Contents);
+  /// Records an input by name and a digest ("sha256:<hex>") computed by the
+  /// caller (the canonical specification's: driver::addPlanSource).
+  void addSourceDigest(llvm::StringRef Name, llvm::StringRef Digest);
   void setClusterDigest(llvm::StringRef Digest);
 
   /// The target with this route, created (datacenter = first segment, no
