@@ -11,7 +11,7 @@ using namespace overlord;
 
 int overlord::client::runClientCommands() {
   for (int (*Run)() : {runApply, runDestroy, runCancel, runGetInfo,
-                       runLogCommands, runGenToken})
+                       runLogCommands, runGenToken, runClusterCommand})
     if (int RC = Run(); RC >= 0)
       return RC;
   return -1;

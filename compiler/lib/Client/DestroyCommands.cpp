@@ -18,12 +18,15 @@
 //
 // `--filter-chain C` keeps the targets whose relative chain path is C; the
 // root (the datacenter itself) is then kept only with `--filter-root-chain`
-// (destroy), never for cancel — as the reference.
+// (destroy), never for cancel — as the reference. Targets below the root
+// are reached through their chain (`/v1/chain/<path>/...`); targets are
+// handled in parallel and printed in plan order.
 //
 //===----------------------------------------------------------------------===//
 #include "JobWait.h"
 
 #include "overlord/Client/ClientCommands.h"
+#include "overlord/Client/ClusterWalk.h"
 #include "overlord/Client/Session.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -106,10 +109,11 @@ llvm::json::Object environmentOf(const ir::ProjectUpOp &Op,
   return Env;
 }
 
+/// The requests of one target, on a worker thread with its own client.
 class Teardown {
 public:
-  Teardown(Session &S, const BuiltPlan &B, bool IsCancel)
-      : S(S), B(B), IsCancel(IsCancel) {}
+  Teardown(TargetOutput &S, HttpClient &C, const BuiltPlan &B, bool IsCancel)
+      : S(S), B(B), IsCancel(IsCancel), C(&C) {}
 
   void target(ir::TargetID T);
   std::vector<QueuedJob> Jobs;
@@ -120,37 +124,42 @@ private:
              llvm::json::Value Body);
   void projectDown(llvm::StringRef Project, llvm::json::Object Env);
   void remove(llvm::StringRef What, llvm::StringRef Name);
+  /// Rest (`/v1/...`) on this target's node.
+  std::string at(const std::string &Rest) const {
+    return chainPath(Chain, Rest);
+  }
 
-  Session &S;
+  TargetOutput &S;
   const BuiltPlan &B;
   bool IsCancel;
-  std::string Route, Dc;
+  std::string Route, Dc, Chain;
   HttpClient *C = nullptr;
 };
 
 void Teardown::queue(llvm::StringRef Op, llvm::StringRef Symbol,
                      llvm::StringRef Path, llvm::json::Value Body) {
-  llvm::Expected<JsonResponse> R = C->call("POST", Path, std::move(Body));
+  std::string P = at(Path.str());
+  llvm::Expected<JsonResponse> R = C->call("POST", P, std::move(Body));
   if (!R)
     return S.error(Route, R.takeError());
   auto Id = R->Body.getInteger("job_id");
   if (!Id)
-    return S.error(Route, "POST " + C->url(Path) +
+    return S.error(Route, "POST " + C->url(P) +
                               ": the answer has no 'job_id'");
-  Jobs.push_back({Route, Dc, Op.str(), Symbol.str(), *Id});
+  Jobs.push_back({Route, Dc, Chain, Op.str(), Symbol.str(), *Id});
   printQueued(S, Jobs.back());
 }
 
 void Teardown::projectDown(llvm::StringRef Project, llvm::json::Object Env) {
   std::string Key = "overlord.autoscale." + Project.str();
   llvm::Expected<HttpResponse> Head =
-      C->send("HEAD", "/v1/metadata/" + escapeSegment(Key));
+      C->send("HEAD", at("/v1/metadata/" + escapeSegment(Key)));
   if (!Head)
     return S.error(Route, Head.takeError());
   if (Head->Status == 200) {
     // An autoscaled project: the autoscaler destroys it (§9).
     std::string Cleanup = "overlord.autoscale-cleanup." + Project.str();
-    std::string Path = "/v1/metadata/" + escapeSegment(Cleanup);
+    std::string Path = at("/v1/metadata/" + escapeSegment(Cleanup));
     llvm::Expected<HttpResponse> Exists = C->send("HEAD", Path);
     if (!Exists)
       return S.error(Route, Exists.takeError());
@@ -165,7 +174,7 @@ void Teardown::projectDown(llvm::StringRef Project, llvm::json::Object Env) {
   }
   if (Head->Status != 404)
     return S.error(Route, llvm::formatv("HEAD {0}: HTTP {1}",
-                                        C->url("/v1/metadata/" + Key),
+                                        C->url(at("/v1/metadata/" + Key)),
                                         Head->Status)
                               .str());
   queue("project.down", Project, "/v1/project/down/" + escapeSegment(Project),
@@ -174,7 +183,7 @@ void Teardown::projectDown(llvm::StringRef Project, llvm::json::Object Env) {
 }
 
 void Teardown::remove(llvm::StringRef What, llvm::StringRef Name) {
-  std::string Path = "/v1/" + What.str() + "/" + escapeSegment(Name);
+  std::string Path = at("/v1/" + What.str() + "/" + escapeSegment(Name));
   llvm::Expected<JsonResponse> R = C->call("DELETE", Path);
   if (!R)
     return S.error(Route, R.takeError());
@@ -185,9 +194,7 @@ void Teardown::target(ir::TargetID T) {
   const ir::TargetOp &Target = B.Plan.Targets[T];
   Route = Target.Symbol;
   Dc = Target.Datacenter;
-  C = S.client(Dc);
-  if (!C)
-    return;
+  Chain = chainOf(Route).str();
   for (ir::OpRef R : B.Plan.TargetOps[T]) {
     llvm::StringRef Sym = B.Plan.base(R).Symbol;
     switch (R.Kind) {
@@ -253,13 +260,26 @@ int run(TeardownOptions &O, bool IsCancel) {
   std::optional<BuiltPlan> B = S.buildPlan(Snap, false);
   if (!B)
     return ClientUsage;
-  Teardown TD(S, *B, IsCancel);
   bool KeepRoot = !IsCancel && FilterRoot;
+  std::vector<ir::TargetID> Selected;
   for (ir::TargetID T = 0; T < B->Plan.Targets.size(); ++T)
     if (chainSelected(O, B->Plan.Targets[T].Symbol, KeepRoot))
-      TD.target(T);
-  if (O.Wait && !TD.Jobs.empty())
-    waitForJobs(S, TD.Jobs, O.Timeout);
+      Selected.push_back(T);
+  size_t N = Selected.size();
+  std::vector<TargetOutput> Out(N);
+  std::vector<std::unique_ptr<HttpClient>> Clients(N);
+  for (size_t I = 0; I < N; ++I)
+    Clients[I] = S.newClient(B->Plan.Targets[Selected[I]].Datacenter);
+  forEachParallel(N, ParallelTargets, [&](size_t I) {
+    if (!Clients[I])
+      return;
+    Teardown TD(Out[I], *Clients[I], *B, IsCancel);
+    TD.target(Selected[I]);
+    if (O.Wait && !TD.Jobs.empty())
+      waitForJobs(Out[I], *Clients[I], TD.Jobs, O.Timeout);
+  });
+  for (TargetOutput &X : Out)
+    S.flush(X);
   return S.exitCode();
 }
 

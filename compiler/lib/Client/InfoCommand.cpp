@@ -10,11 +10,18 @@
 //    reference swaps the two values);
 //  * dictionaries print with their keys sorted (overlordd sends them so).
 //
-// Types chains, chains:tree and chains:stats need the chain walk of the
-// chains issue and are refused for now.
+// The nodes are the entry points and every chain below them, from the live
+// tree walk (ClusterWalk.h), in depth-first order; their labels come from
+// the walk too. `chains` prints the header of each, `chains:tree` an ASCII
+// tree per datacenter (python asciitree's LeftAligned drawing; the
+// reference draws one tree and fails when two entry point URLs are named),
+// `chains:stats` the node's summed `GET /v1/stats`. For chains and
+// chains:stats, a --filter is a regex on the chain path and never matches
+// the root, as the reference.
 //
 //===----------------------------------------------------------------------===//
 #include "overlord/Client/ClientCommands.h"
+#include "overlord/Client/ClusterWalk.h"
 #include "overlord/Client/Format.h"
 #include "overlord/Client/Session.h"
 #include "overlord/Lower/Routing.h"
@@ -39,9 +46,11 @@ cl::list<std::string> EnvFiles("e", cl::desc("Load variables from this .env "
                                              "file (repeatable)"),
                                cl::value_desc("envfile"), cl::sub(InfoCmd));
 cl::alias EnvFileLong("env-file", cl::aliasopt(EnvFiles));
-cl::opt<std::string> Type("t", cl::desc("jails, projects, metadata, "
-                                        "namespaces, projects:logs, "
-                                        "jails:logs, vm or autoscale"),
+cl::opt<std::string> Type("t", cl::desc("jails, projects, chains, "
+                                        "chains:tree, chains:stats, "
+                                        "metadata, namespaces, "
+                                        "projects:logs, jails:logs, vm or "
+                                        "autoscale"),
                           cl::value_desc("type"), cl::sub(InfoCmd));
 cl::alias TypeLong("type", cl::aliasopt(Type));
 cl::list<std::string> JailItems("jail-item",
@@ -69,12 +78,41 @@ const char *const AllItems[] = {"stats",       "info",   "cpuset", "devfs",
                                 "expose",      "healthcheck", "limits",
                                 "fstab",       "labels", "nat",    "volumes"};
 
-/// One entry point being printed.
+/// One node being printed.
 struct Node {
   std::string Dc, Url;
+  std::string Chain; ///< relative chain path, "" for the root
+  std::string Route; ///< `main.alpha`
   std::vector<std::string> Labels;
   HttpClient *C = nullptr;
 };
+
+/// A node of the chains:tree drawing; children in the order first seen.
+struct DrawNode {
+  std::string Label;
+  std::vector<DrawNode> Children;
+  DrawNode &child(llvm::StringRef Name) {
+    for (DrawNode &C : Children)
+      if (C.Label == Name)
+        return C;
+    Children.push_back({Name.str(), {}});
+    return Children.back();
+  }
+};
+
+/// asciitree.LeftAligned() with its default BoxStyle: " +-- " heads,
+/// " |  " continuing a child that has siblings below it, "    " otherwise.
+void drawTree(const DrawNode &N, std::vector<std::string> &Lines) {
+  Lines.push_back(N.Label);
+  for (size_t I = 0; I < N.Children.size(); ++I) {
+    std::vector<std::string> Sub;
+    drawTree(N.Children[I], Sub);
+    bool Last = I + 1 == N.Children.size();
+    Lines.push_back(" +-- " + Sub.front());
+    for (size_t J = 1; J < Sub.size(); ++J)
+      Lines.push_back((Last ? "    " : " |  ") + Sub[J]);
+  }
+}
 
 class InfoRun {
 public:
@@ -99,16 +137,21 @@ private:
   void logs(const Node &N, bool Jails);
   void autoscale(const Node &N);
   void vm(const Node &N);
+  bool chainMatches(llvm::StringRef Chain) const;
+  void chainStats(const Node &N);
+  void node(const Node &N);
 
   Session &S;
   std::vector<std::string> Names;  ///< literal filters
   std::vector<llvm::Regex> Regexes; ///< regex filters
+  /// chains:tree: one drawing per entry point URL, in order first seen.
+  std::vector<DrawNode> Trees;
 };
 
 void InfoRun::header(const Node &N) {
   S.print("datacenter: " + N.Dc);
   S.print("  entrypoint: " + N.Url);
-  S.print("  chain: None");
+  S.print("  chain: " + (N.Chain.empty() ? std::string("None") : N.Chain));
   if (!N.Labels.empty())
     S.print("  labels:");
   for (const std::string &L : N.Labels)
@@ -126,17 +169,18 @@ std::optional<llvm::json::Value> InfoRun::get(const Node &N,
                                               const std::string &Path,
                                               llvm::StringRef Key,
                                               llvm::ArrayRef<long> Ignore) {
-  llvm::Expected<JsonResponse> R = N.C->call("GET", Path, std::nullopt, Ignore);
+  std::string At = chainPath(N.Chain, Path);
+  llvm::Expected<JsonResponse> R = N.C->call("GET", At, std::nullopt, Ignore);
   if (!R) {
-    S.error(N.Dc, R.takeError());
+    S.error(N.Route, R.takeError());
     return std::nullopt;
   }
   if (llvm::is_contained(Ignore, R->Status))
     return std::nullopt;
   llvm::json::Value *V = R->Body.get(Key);
   if (!V) {
-    S.error(N.Dc, "GET " + N.C->url(Path) + ": the answer has no '" + Key +
-                      "'");
+    S.error(N.Route, "GET " + N.C->url(At) + ": the answer has no '" + Key +
+                         "'");
     return std::nullopt;
   }
   return std::move(*V);
@@ -568,65 +612,134 @@ int InfoRun::run() {
   std::vector<std::string> Want = D.Deploy.Labels;
   if (UseAutoscaleLabels && D.Project)
     Want = D.Project->Scale.Labels;
+  lower::ClusterSnapshot Snap = S.liveSnapshot();
   llvm::StringSet<> Seen;
   for (const std::string &EP : D.Deploy.Entrypoints) {
     if (!Seen.insert(EP).second)
       continue;
-    Node N;
-    N.Dc = ir::datacenterOf(EP).str();
-    if (N.Dc != EP) {
-      S.error(EP, "entry points below a datacenter need the chains issue; "
-                  "only '" + N.Dc + "' itself can be queried");
+    std::string Dc = ir::datacenterOf(EP).str();
+    if (!S.reached(Dc))
+      continue; // the walk reported it
+    std::optional<lower::NodeID> Start = findRoute(Snap, EP);
+    if (!Start) {
+      S.error(EP, "no such chain in the live cluster of '" + Dc +
+                      "' (unknown, or left out of the walk as reported)");
       continue;
     }
-    if (!(N.C = S.client(N.Dc)))
+    HttpClient *C = S.client(Dc);
+    if (!C)
       continue;
-    N.Url = N.C->options().BaseUrl;
-    if (!AllLabels) {
-      std::optional<std::vector<std::string>> L = S.labels(N.Dc);
-      if (!L)
-        continue;
-      N.Labels = *L;
-      if (!lower::labelsMatch(N.Labels, Want, D.Deploy.Exclude))
-        continue;
+    // The entry point, then every node below it, depth first.
+    std::vector<lower::NodeID> Order, Stack{*Start};
+    while (!Stack.empty()) {
+      lower::NodeID X = Stack.back();
+      Stack.pop_back();
+      Order.push_back(X);
+      const std::vector<lower::NodeID> &Kids = Snap.Nodes[X].Children;
+      Stack.insert(Stack.end(), Kids.rbegin(), Kids.rend());
     }
-    if (Type == "jails")
-      jails(N);
-    else if (Type == "projects")
-      projects(N);
-    else if (Type == "metadata")
-      metadata(N);
-    else if (Type == "namespaces")
-      namespaces(N);
-    else if (Type == "projects:logs" || Type == "jails:logs")
-      logs(N, Type == "jails:logs");
-    else if (Type == "autoscale")
-      autoscale(N);
-    else if (Type == "vm")
-      vm(N);
+    for (lower::NodeID X : Order) {
+      Node N;
+      N.Dc = Dc;
+      N.C = C;
+      N.Url = C->options().BaseUrl;
+      N.Chain = Snap.Nodes[X].Path;
+      N.Route = Snap.route(X);
+      if (!AllLabels) {
+        N.Labels = Snap.Nodes[X].Labels;
+        if (!lower::labelsMatch(N.Labels, Want, D.Deploy.Exclude))
+          continue;
+      }
+      node(N);
+    }
+  }
+  for (const DrawNode &T : Trees) {
+    std::vector<std::string> Lines;
+    drawTree(T, Lines);
+    for (const std::string &L : Lines)
+      S.print(L);
   }
   return S.exitCode();
 }
 
+bool InfoRun::chainMatches(llvm::StringRef Chain) const {
+  if (Regexes.empty())
+    return true;
+  return !Chain.empty() && matches(Chain);
+}
+
+void InfoRun::chainStats(const Node &N) {
+  std::optional<llvm::json::Value> V = get(N, "/v1/stats", "stats");
+  if (!V)
+    return;
+  const llvm::json::Object *O = V->getAsObject();
+  if (!O) {
+    S.error(N.Route, "GET " + N.C->url(chainPath(N.Chain, "/v1/stats")) +
+                         ": 'stats' is not an object");
+    return;
+  }
+  if (O->empty())
+    return; // the reference leaves out nodes without stats
+  header(N);
+  S.print("  stats:");
+  for (const std::string &K : keysOf(*O)) {
+    const llvm::json::Value &E = *O->get(K);
+    std::string Text = pythonStr(E);
+    if (isSizeMetric(K) && E.getAsNumber())
+      Text += " (" + formatSize(*E.getAsNumber()) + ")";
+    S.print("    " + K + ": " + Text);
+  }
+}
+
+void InfoRun::node(const Node &N) {
+  if (Type == "jails")
+    jails(N);
+  else if (Type == "projects")
+    projects(N);
+  else if (Type == "chains") {
+    if (chainMatches(N.Chain))
+      header(N);
+  } else if (Type == "chains:stats") {
+    if (chainMatches(N.Chain))
+      chainStats(N);
+  } else if (Type == "chains:tree") {
+    if (N.Chain.empty())
+      return;
+    auto It = llvm::find_if(Trees, [&](const DrawNode &T) {
+      return T.Label == N.Url;
+    });
+    DrawNode *Root = It != Trees.end() ? &*It
+                                       : &Trees.emplace_back(DrawNode{N.Url, {}});
+    llvm::SmallVector<llvm::StringRef, 8> Segs;
+    llvm::StringRef(N.Chain).split(Segs, '.');
+    for (llvm::StringRef Seg : Segs)
+      Root = &Root->child(Seg);
+  } else if (Type == "metadata")
+    metadata(N);
+  else if (Type == "namespaces")
+    namespaces(N);
+  else if (Type == "projects:logs" || Type == "jails:logs")
+    logs(N, Type == "jails:logs");
+  else if (Type == "autoscale")
+    autoscale(N);
+  else if (Type == "vm")
+    vm(N);
+}
+
 bool checkUsage() {
-  static const char *const Types[] = {"jails",      "projects",
-                                      "metadata",   "namespaces",
-                                      "projects:logs", "jails:logs",
-                                      "autoscale",  "vm"};
+  static const char *const Types[] = {
+      "jails",      "projects",      "chains",     "chains:tree",
+      "chains:stats", "metadata",    "namespaces", "projects:logs",
+      "jails:logs", "autoscale",     "vm"};
   if (Type.empty()) {
     llvm::errs() << "overlordc get-info: error: no type; use '-t TYPE'\n";
     return false;
   }
-  if (Type == "chains" || Type == "chains:tree" || Type == "chains:stats") {
-    llvm::errs() << "overlordc get-info: error: -t " << Type
-                 << " is not supported yet: it needs the chain walk of the "
-                    "chains issue\n";
-    return false;
-  }
   if (!llvm::is_contained(Types, Type)) {
     llvm::errs() << "overlordc get-info: error: unknown type '" << Type
-                 << "'; use one of jails, projects, metadata, namespaces, "
-                    "projects:logs, jails:logs, autoscale, vm\n";
+                 << "'; use one of jails, projects, chains, chains:tree, "
+                    "chains:stats, metadata, namespaces, projects:logs, "
+                    "jails:logs, autoscale, vm\n";
     return false;
   }
   for (const std::string &I : JailItems)

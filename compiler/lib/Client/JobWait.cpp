@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "JobWait.h"
 
+#include "overlord/Client/ClusterWalk.h"
+
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -58,15 +60,12 @@ std::string failureDetail(const llvm::json::Object &Status) {
 }
 
 /// One poll of T; updates and prints its state.
-void poll(Session &S, Tracked &T) {
+void poll(TargetOutput &S, HttpClient &Client, Tracked &T) {
   const QueuedJob &J = *T.J;
   std::string Where = J.Route;
-  HttpClient *C = S.client(J.Datacenter);
-  if (!C) {
-    T.Done = true;
-    return;
-  }
-  std::string Path = llvm::formatv("/v1/jobs/{0}", J.Id).str();
+  HttpClient *C = &Client;
+  std::string Path =
+      chainPath(J.Chain, llvm::formatv("/v1/jobs/{0}", J.Id).str());
   llvm::Expected<JsonResponse> R = C->call("GET", Path);
   if (!R) {
     // A node restarting is worth a few more tries.
@@ -107,13 +106,13 @@ void poll(Session &S, Tracked &T) {
 
 } // namespace
 
-void overlord::client::printQueued(Session &S, const QueuedJob &J) {
+void overlord::client::printQueued(TargetOutput &S, const QueuedJob &J) {
   S.print(llvm::formatv("{0}: {1} {2}: job {3}", J.Route, J.Op, J.Symbol,
                         J.Id)
               .str());
 }
 
-void overlord::client::waitForJobs(Session &S,
+void overlord::client::waitForJobs(TargetOutput &S, HttpClient &C,
                                    const std::vector<QueuedJob> &Jobs,
                                    double TimeoutSeconds) {
   using Clock = std::chrono::steady_clock;
@@ -128,7 +127,7 @@ void overlord::client::waitForJobs(Session &S,
     bool Pending = false;
     for (Tracked &T : All)
       if (!T.Done) {
-        poll(S, T);
+        poll(S, C, T);
         Pending |= !T.Done;
       }
     if (!Pending)

@@ -1,12 +1,14 @@
 //===- JobWait.h - Follow queued jobs until they end ------------*- C++ -*-===//
 //
 // `--wait` of apply, destroy and cancel: polls `GET /v1/jobs/{id}` on each
-// job's node with a short backoff and prints one line per state change,
+// job's node (through its chain, `/v1/chain/<path>/jobs/{id}`, below the
+// root) with a short backoff and prints one line per state change,
 //
 //   main: project.up web: RUNNING
 //   main: project.up web: COMPLETED
 //
-// until every job is final or the deadline passes.
+// until every job is final or the deadline passes. A worker follows the
+// jobs of one target with its own client and output.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_LIB_CLIENT_JOBWAIT_H
@@ -24,18 +26,20 @@ namespace overlord::client {
 struct QueuedJob {
   std::string Route;      ///< the target (`main`)
   std::string Datacenter; ///< whose entry point answers for it
+  std::string Chain;      ///< relative chain path below it, "" for the root
   std::string Op, Symbol; ///< `project.up`, `web`
   int64_t Id = 0;
 };
 
 /// Prints the line for a queued job ("main: project.up web: job 7").
-void printQueued(Session &S, const QueuedJob &J);
+void printQueued(TargetOutput &Out, const QueuedJob &J);
 
-/// Follows Jobs until all are final or TimeoutSeconds (> 0) passed. A job
-/// that ends FAILED, INCOMPLETED or CANCELLED, that cannot be polled, or
-/// that is still pending at the deadline is an error on the session.
-void waitForJobs(Session &S, const std::vector<QueuedJob> &Jobs,
-                 double TimeoutSeconds);
+/// Follows Jobs (all on the datacenter C reaches) until all are final or
+/// TimeoutSeconds (> 0) passed. A job that ends FAILED, INCOMPLETED or
+/// CANCELLED, that cannot be polled, or that is still pending at the
+/// deadline is an error on Out.
+void waitForJobs(TargetOutput &Out, HttpClient &C,
+                 const std::vector<QueuedJob> &Jobs, double TimeoutSeconds);
 
 } // namespace overlord::client
 

@@ -6,14 +6,16 @@
 //
 // print one Director or AppJail log file of a node (`GET
 // /v1/projects/log/...`, `GET /v1/jail/log/...`), ANSI-stripped by the
-// node. ENTRYPOINT is a datacenter of the file (`main`); chains below it
-// come with the chains issue. Unlike the reference, which only rejects a
+// node. ENTRYPOINT is a datacenter of the file (`main`) or a node below it
+// (`main.alpha.charlie`), reached through the chain
+// (`/v1/chain/alpha.charlie/projects/log/...`). Unlike the reference, which only rejects a
 // '/' in the first character, every component is checked whole against the
 // node's own patterns before anything is sent, and both commands honour the
 // datacenter's `cacert`.
 //
 //===----------------------------------------------------------------------===//
 #include "overlord/Client/ClientCommands.h"
+#include "overlord/Client/ClusterWalk.h"
 #include "overlord/Client/Session.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -113,24 +115,30 @@ int fetchLog(llvm::StringRef Cmd, const std::string &File,
                  << "' is not declared in '" << File << "'\n";
     return ClientUnknownDc;
   }
-  if (Dc != Entry) {
-    llvm::errs() << "overlordc " << Cmd << ": error: entry point '" << Entry
-                 << "' is below a datacenter; chains come with the chains "
-                    "issue, only '"
-                 << Dc << "' itself can be queried\n";
-    return ClientUsage;
+  std::string Chain = chainOf(Entry).str();
+  if (!Chain.empty()) {
+    llvm::SmallVector<llvm::StringRef, 8> Segs;
+    llvm::StringRef(Chain).split(Segs, '.');
+    for (llvm::StringRef Seg : Segs)
+      if (!lower::isValidChainName(Seg)) {
+        llvm::errs() << "overlordc " << Cmd << ": error: entry point '"
+                     << Entry << "': chain name '" << Seg
+                     << "' does not match '^[a-zA-Z0-9_][a-zA-Z0-9_-]*$'\n";
+        return ClientUsage;
+      }
   }
   HttpClient *C = S.client(Dc);
   if (!C)
     return S.exitCode();
-  llvm::Expected<JsonResponse> R = C->call("GET", Path);
+  std::string At = chainPath(Chain, Path);
+  llvm::Expected<JsonResponse> R = C->call("GET", At);
   if (!R) {
-    S.error(Dc, R.takeError());
+    S.error(Entry, R.takeError());
     return S.exitCode();
   }
   auto Text = R->Body.getString("log_content");
   if (!Text) {
-    S.error(Dc, "GET " + C->url(Path) + ": the answer has no 'log_content'");
+    S.error(Entry, "GET " + C->url(At) + ": the answer has no 'log_content'");
     return S.exitCode();
   }
   S.print(*Text);
@@ -141,7 +149,8 @@ bool checkEntry(llvm::StringRef Cmd, llvm::StringRef Entry) {
   if (!Entry.empty())
     return true;
   llvm::errs() << "overlordc " << Cmd
-               << ": error: no entry point; give a datacenter name\n";
+               << ": error: no entry point; give a datacenter name or a "
+                  "chain below it ('main.alpha')\n";
   return false;
 }
 

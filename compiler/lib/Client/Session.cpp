@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "overlord/Client/Session.h"
 
+#include "overlord/Driver/PlanSource.h"
 #include "overlord/Lower/Lowering.h"
 #include "overlord/Support/Environment.h"
 
@@ -15,6 +16,9 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <thread>
 
 using namespace overlord;
 using namespace overlord::client;
@@ -59,82 +63,148 @@ const ast::Datacenter *Session::datacenter(llvm::StringRef Name) const {
   return nullptr;
 }
 
-HttpClient *Session::client(llvm::StringRef Name) {
-  auto It = Clients.find(Name);
-  if (It != Clients.end())
-    return It->second.get();
+std::optional<HttpOptions>
+overlord::client::httpOptionsOf(const ast::Datacenter &DC, std::string &Why) {
+  if (!DC.Entrypoint || DC.Entrypoint->empty()) {
+    Why = "datacenter '" + DC.Name + "' has no 'entrypoint'";
+    return std::nullopt;
+  }
+  HttpOptions O;
+  O.BaseUrl = *DC.Entrypoint;
+  O.Token = DC.AccessToken.value_or("");
+  O.CACert = DC.CACert;
+  // The reference's httpx timeouts; a negative value (nullopt) is no limit.
+  O.ConnectTimeout = DC.ConnectTimeout ? long(*DC.ConnectTimeout) : 0;
+  O.ReadTimeout = DC.ReadTimeout ? long(*DC.ReadTimeout) : 0;
+  return O;
+}
+
+std::unique_ptr<HttpClient> Session::newClient(llvm::StringRef Name) {
   const ast::Datacenter *DC = datacenter(Name);
   if (!DC) {
     error(Name, "datacenter '" + Name + "' is not declared in '" + File + "'");
     return nullptr;
   }
-  if (!DC->Entrypoint || DC->Entrypoint->empty()) {
-    error(Name, "datacenter '" + Name + "' has no 'entrypoint'");
+  std::string Why;
+  std::optional<HttpOptions> O = httpOptionsOf(*DC, Why);
+  if (!O) {
+    error(Name, Why);
     return nullptr;
   }
-  HttpOptions O;
-  O.BaseUrl = *DC->Entrypoint;
-  O.Token = DC->AccessToken.value_or("");
-  O.CACert = DC->CACert;
-  // The reference's httpx timeouts; a negative value (nullopt) is no limit.
-  O.ConnectTimeout = DC->ConnectTimeout ? long(*DC->ConnectTimeout) : 0;
-  O.ReadTimeout = DC->ReadTimeout ? long(*DC->ReadTimeout) : 0;
-  auto C = std::make_unique<HttpClient>(std::move(O));
+  return std::make_unique<HttpClient>(std::move(*O));
+}
+
+HttpClient *Session::client(llvm::StringRef Name) {
+  auto It = Clients.find(Name);
+  if (It != Clients.end())
+    return It->second.get();
+  std::unique_ptr<HttpClient> C = newClient(Name);
   HttpClient *Ptr = C.get();
-  Clients[Name] = std::move(C);
+  if (C)
+    Clients[Name] = std::move(C);
   return Ptr;
 }
 
-std::optional<std::vector<std::string>> Session::labels(llvm::StringRef Name) {
-  HttpClient *C = client(Name);
-  if (!C)
-    return std::nullopt;
-  llvm::Expected<JsonResponse> R = C->call("GET", "/v1/labels");
-  if (!R) {
-    error(Name, R.takeError());
-    return std::nullopt;
-  }
-  const llvm::json::Array *A = R->Body.getArray("labels");
+/// The datacenters entry points name, in order of first appearance.
+static std::vector<std::string>
+entryDatacenters(llvm::ArrayRef<const ast::Deployment *> Ds) {
   std::vector<std::string> Out;
-  bool Ok = A != nullptr;
-  if (A)
-    for (const llvm::json::Value &V : *A) {
-      if (auto S = V.getAsString())
-        Out.push_back(S->str());
-      else
-        Ok = false;
+  llvm::StringSet<> Seen;
+  for (const ast::Deployment *D : Ds)
+    for (const std::string &EP : D->Deploy.Entrypoints) {
+      llvm::StringRef Name = ir::datacenterOf(EP);
+      if (Seen.insert(Name).second)
+        Out.push_back(Name.str());
     }
-  if (!Ok) {
-    error(Name, "GET " + C->url("/v1/labels") +
-                    ": the answer has no 'labels' list of strings");
-    return std::nullopt;
-  }
   return Out;
 }
 
 lower::ClusterSnapshot Session::liveSnapshot() {
   lower::ClusterSnapshot Snap;
   Snap.FileName = "<live>";
-  llvm::StringSet<> Seen;
-  for (const std::string &EP : D->Deploy.Entrypoints) {
-    llvm::StringRef Name = ir::datacenterOf(EP);
-    if (!Seen.insert(Name).second)
+  const ast::Deployment *Ds[] = {&*D};
+  for (const std::string &Name : entryDatacenters(Ds)) {
+    HttpClient *C = client(Name);
+    llvm::Expected<WalkMode> M =
+        C ? walkDatacenter(*C, Name, Snap,
+                           [&](llvm::StringRef Route, const std::string &Msg) {
+                             warning(Route, Msg);
+                           })
+          : llvm::Expected<WalkMode>(WalkMode::Tree);
+    if (C && M)
       continue;
-    std::optional<std::vector<std::string>> L = labels(Name);
-    Snap.addDatacenter(Name, L ? *L : std::vector<std::string>{});
+    Unreached.insert(Name);
+    if (C)
+      error(Name, M.takeError());
+    else
+      llvm::consumeError(M.takeError());
+    Snap.addDatacenter(Name, {});
     if (const ast::Datacenter *DC = datacenter(Name))
       Snap.Datacenters.back().Entrypoint = DC->Entrypoint;
   }
   return Snap;
 }
 
-std::optional<BuiltPlan> Session::buildPlan(const lower::ClusterSnapshot &Snap,
-                                            bool Restart) {
-  ir::PlanBuilder B(ir::SecretKey::fromEnvironment());
+llvm::Expected<lower::ClusterSnapshot>
+overlord::client::fetchLiveSnapshot(llvm::ArrayRef<const ast::Deployment *> Ds) {
+  lower::ClusterSnapshot Snap;
+  Snap.FileName = "<live>";
+  std::string Errors;
+  for (const std::string &Name : entryDatacenters(Ds)) {
+    const ast::Datacenter *DC = nullptr;
+    for (const ast::Deployment *D : Ds)
+      for (const ast::Datacenter &X : D->Datacenters)
+        if (!DC && X.Name == Name)
+          DC = &X;
+    std::string Why;
+    std::optional<HttpOptions> O;
+    if (!DC)
+      Why = "datacenter '" + Name + "' is not declared";
+    else
+      O = httpOptionsOf(*DC, Why);
+    if (O) {
+      HttpClient C(std::move(*O));
+      llvm::Expected<WalkMode> M = walkDatacenter(
+          C, Name, Snap, [](llvm::StringRef Route, const std::string &Msg) {
+            llvm::errs() << "overlordc plan: warning: " << Route << ": " << Msg
+                         << "\n";
+          });
+      if (M)
+        continue;
+      Why = llvm::toString(M.takeError());
+    }
+    Errors += (Errors.empty() ? "" : "; ") + Name + ": " + Why;
+  }
+  if (!Errors.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   Errors.c_str());
+  return Snap;
+}
+
+std::optional<ir::Plan> Session::readPlan(const std::string &Path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buf =
+      llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buf) {
+    llvm::errs() << "overlordc " << Command << ": error: cannot read '" << Path
+                 << "': " << Buf.getError().message() << "\n";
+    return std::nullopt;
+  }
+  unsigned ID = SM.AddNewSourceBuffer(std::move(*Buf), llvm::SMLoc());
+  std::optional<ir::Plan> P = ir::parsePlan(ID, Diags);
+  bool Ok = P && !Diags.hasErrors() && ir::verifyPlan(*P, Diags) &&
+            !Diags.hasErrors();
+  Diags.flush(llvm::errs());
+  if (!Ok)
+    return std::nullopt;
+  return P;
+}
+
+std::optional<BuiltPlan>
+Session::buildPlan(const lower::ClusterSnapshot &Snap, bool Restart,
+                   std::optional<ir::SecretKey> Key) {
+  ir::PlanBuilder B(Key ? std::move(*Key) : ir::SecretKey::fromEnvironment());
   B.setCompiler("overlordc " OVERLORD_VERSION);
-  if (File != "-")
-    if (auto Buf = llvm::MemoryBuffer::getFile(File))
-      B.addSource(File, (*Buf)->getBuffer());
+  driver::addPlanSource(B, File, *D); // as `overlordc plan` records it
   B.setClusterDigest(Snap.digest());
   lower::LowerContext Ctx{Diags, Snap, B, nullptr, nullptr, Restart, {}};
   bool Ok = lower::lowerDeployment(*D, Ctx);
@@ -166,6 +236,65 @@ void Session::warning(llvm::StringRef Where, const llvm::Twine &Msg) {
 void Session::print(const llvm::Twine &Line) {
   llvm::outs() << Line << "\n";
   llvm::outs().flush();
+}
+
+void Session::flush(TargetOutput &Out) {
+  for (const TargetOutput::Line &L : Out.Lines) {
+    switch (L.K) {
+    case TargetOutput::Kind::Out:
+      print(L.Text);
+      break;
+    case TargetOutput::Kind::Error:
+      error(L.Where, L.Text);
+      break;
+    case TargetOutput::Kind::Warning:
+      warning(L.Where, L.Text);
+      break;
+    case TargetOutput::Kind::Note:
+      llvm::outs().flush();
+      llvm::errs() << L.Text << "\n";
+      break;
+    }
+  }
+  Failed |= Out.Failed;
+  Out.Lines.clear();
+}
+
+void TargetOutput::print(const llvm::Twine &Line) {
+  Lines.push_back({Kind::Out, "", Line.str()});
+}
+
+void TargetOutput::error(llvm::StringRef Where, const llvm::Twine &Msg) {
+  Failed = true;
+  Lines.push_back({Kind::Error, Where.str(), Msg.str()});
+}
+
+void TargetOutput::error(llvm::StringRef Where, llvm::Error E) {
+  error(Where, llvm::toString(std::move(E)));
+}
+
+void TargetOutput::warning(llvm::StringRef Where, const llvm::Twine &Msg) {
+  Lines.push_back({Kind::Warning, Where.str(), Msg.str()});
+}
+
+void TargetOutput::note(const llvm::Twine &Line) {
+  Lines.push_back({Kind::Note, "", Line.str()});
+}
+
+void overlord::client::forEachParallel(size_t N, unsigned MaxThreads,
+                                       const std::function<void(size_t)> &Fn) {
+  std::atomic<size_t> Next{0};
+  auto Worker = [&] {
+    for (size_t I = Next++; I < N; I = Next++)
+      Fn(I);
+  };
+  size_t Threads = std::min<size_t>(std::max(1u, MaxThreads), N);
+  std::vector<std::thread> Pool;
+  for (size_t T = 1; T < Threads; ++T)
+    Pool.emplace_back(Worker);
+  Worker();
+  for (std::thread &T : Pool)
+    T.join();
 }
 
 ir::Plan overlord::client::fragmentOf(const ir::Plan &P, ir::TargetID T) {

@@ -163,7 +163,8 @@ int runPrintSpec() {
 } // namespace
 
 int overlord::driver::run(int argc, char **argv,
-                           llvm::ArrayRef<CommandSetFn> Extra) {
+                           llvm::ArrayRef<CommandSetFn> Extra,
+                           SnapshotProviderFn LiveSnapshot) {
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "overlordc " OVERLORD_VERSION "\n";
   });
@@ -182,7 +183,7 @@ int overlord::driver::run(int argc, char **argv,
     return runPrintSpec();
   if (int RC = runLintCommands(); RC >= 0)
     return RC;
-  if (int RC = runPlanBuild(); RC >= 0)
+  if (int RC = runPlanBuild(LiveSnapshot); RC >= 0)
     return RC;
   if (int RC = runPlanCommands(); RC >= 0)
     return RC;

@@ -16,6 +16,7 @@
 #include "overlord/Driver/DiagOptions.h"
 #include "overlord/Driver/Driver.h"
 #include "overlord/Driver/Frontend.h"
+#include "overlord/Driver/PlanSource.h"
 #include "overlord/IR/Diff.h"
 #include "overlord/IR/Plan.h"
 #include "overlord/Lower/ClusterSnapshot.h"
@@ -54,7 +55,8 @@ cl::list<std::string> EnvFiles("e", cl::desc("Load variables from this .env "
                                cl::value_desc("envfile"), cl::sub(PlanCmd));
 cl::alias EnvFileLong("env-file", cl::aliasopt(EnvFiles));
 cl::opt<std::string> Cluster("cluster", cl::desc("Cluster snapshot (JSON, "
-                                                 "docs/ClusterSnapshot.md)"),
+                                                 "docs/ClusterSnapshot.md); "
+                                                 "default: taken live"),
                              cl::value_desc("snapshot"), cl::sub(PlanCmd));
 cl::list<std::string> MetadataFiles(
     "metadata",
@@ -104,7 +106,7 @@ struct LoadedFile {
 /// typed deployments point into live as long as it does.
 class PlanRun {
 public:
-  PlanRun() : Diags(SM) {}
+  explicit PlanRun(SnapshotProviderFn Live) : Diags(SM), Live(Live) {}
   int run();
 
 private:
@@ -122,13 +124,16 @@ private:
   std::optional<ast::Deployment> parseExpanded(llvm::StringRef Text,
                                                llvm::StringRef Name,
                                                Frontend &FE);
-  void addSource(ir::PlanBuilder &B, llvm::StringRef Path);
+  /// Name and specification digest of each --metadata file, for the
+  /// plan's header (PlanSource.h).
+  std::vector<std::pair<std::string, std::string>> MetadataSources;
   void recordOwners(const ir::Plan &P, uint32_t FileIndex);
   bool checkOwnership(const ir::Plan &P);
   int emit(const ir::Plan &P);
 
   llvm::SourceMgr SM;
   DiagnosticEngine Diags;
+  SnapshotProviderFn Live;
   /// Each `-f` file in order: its front end and checked deployment.
   std::vector<std::unique_ptr<LoadedFile>> Loaded;
   std::vector<std::unique_ptr<ast::Document>> Docs;
@@ -181,6 +186,7 @@ bool PlanRun::loadMetadata(lower::MetadataStore &Store) {
     }
     // The store copies the values; its locations point into SM's buffers.
     Store.add(*D->Metadata, SM);
+    MetadataSources.push_back({planSourceName(Path), planSourceDigest(*D)});
   }
   return Ok;
 }
@@ -210,13 +216,6 @@ std::optional<ast::Deployment> PlanRun::parseExpanded(llvm::StringRef Text,
     return Out;
   };
   return sema::checkDeployment(D, Ctx);
-}
-
-void PlanRun::addSource(ir::PlanBuilder &B, llvm::StringRef Path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buf =
-      llvm::MemoryBuffer::getFile(Path);
-  if (Buf)
-    B.addSource(Path, (*Buf)->getBuffer());
 }
 
 void PlanRun::recordOwners(const ir::Plan &P, uint32_t FileIndex) {
@@ -365,8 +364,21 @@ int PlanRun::run() {
   bool AllLoaded = llvm::all_of(
       Loaded, [](const std::unique_ptr<LoadedFile> &L) { return L->D; });
   std::optional<lower::ClusterSnapshot> Snap;
-  if (AllLoaded && Cluster.empty()) {
-    Diags.emit(llvm::SMRange(), diag::PlanNoCluster);
+  if (AllLoaded && Cluster.empty() && !Live) {
+    Diags.emit(llvm::SMRange(), diag::PlanNoCluster,
+               std::string("this overlordc was built without the node "
+                           "client"));
+  } else if (AllLoaded && Cluster.empty()) {
+    std::vector<const ast::Deployment *> Ds;
+    for (const std::unique_ptr<LoadedFile> &L : Loaded)
+      Ds.push_back(&*L->D);
+    llvm::Expected<lower::ClusterSnapshot> S = Live(Ds);
+    if (S)
+      Snap = std::move(*S);
+    else
+      Diags.emit(llvm::SMRange(), diag::PlanNoCluster,
+                 "the live snapshot could not be taken: " +
+                     llvm::toString(S.takeError()));
   } else if (AllLoaded) {
     Frontend Reader(Diags, Process);
     if (unsigned Buf = Reader.readFile(Cluster, llvm::SMRange(), 64 << 20))
@@ -381,10 +393,12 @@ int PlanRun::run() {
   }
   ir::PlanBuilder B(*Key);
   B.setCompiler("overlordc " OVERLORD_VERSION);
-  for (const std::string &F : Files)
-    addSource(B, F);
-  for (const std::string &M : MetadataFiles)
-    addSource(B, M);
+  // The header names each deployment and the digest of its canonical
+  // specification, so equivalent inputs give identical plans.
+  for (size_t I = 0; I < Files.size(); ++I)
+    addPlanSource(B, Files[I], *Loaded[I]->D);
+  for (const auto &[Name, Digest] : MetadataSources)
+    B.addSourceDigest(Name, Digest);
   B.setClusterDigest(Snap->digest());
   lower::LowerContext Ctx{Diags, *Snap, B, &Store, nullptr, Restart, {}};
   bool Ok = true;
@@ -409,9 +423,9 @@ int PlanRun::run() {
 
 } // namespace
 
-int overlord::driver::runPlanBuild() {
+int overlord::driver::runPlanBuild(SnapshotProviderFn Live) {
   if (!PlanCmd)
     return -1;
-  PlanRun R;
+  PlanRun R(Live);
   return R.run();
 }

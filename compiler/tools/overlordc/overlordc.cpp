@@ -5,9 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "overlord/Client/ClientCommands.h"
+#include "overlord/Client/Session.h"
 #include "overlord/Driver/Driver.h"
 
 int main(int argc, char **argv) {
   return overlord::driver::run(argc, argv,
-                               {&overlord::client::runClientCommands});
+                               {&overlord::client::runClientCommands},
+                               &overlord::client::fetchLiveSnapshot);
 }

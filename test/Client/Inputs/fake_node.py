@@ -1,25 +1,54 @@
 #!/usr/bin/env python3
-"""fake_node.py MODE [--log FILE] -- CMD...: a tiny stand-in for an overlordd
-node, for overlordc's client-side tests. Serves on 127.0.0.1 (free port),
-sets ENTRYPOINT=http://127.0.0.1:<port> and TOKEN for CMD, runs CMD, passes
-its output and exit code through, then stops. Requests are appended to FILE
-as 'METHOD PATH auth=<Authentication header> body=<body>'.
+"""fake_node.py MODE [--log FILE] [--tree FILE] [--reference] -- CMD...: a
+tiny stand-in for an overlordd node (or a whole tree of them), for
+overlordc's client-side tests. Serves on 127.0.0.1 (free port), sets
+ENTRYPOINT=http://127.0.0.1:<port> and TOKEN for CMD, runs CMD, passes its
+output and exit code through, then stops. Requests are appended to FILE as
+'METHOD PATH auth=<Authentication header> body=<body>'; the first line
+written after CMD ends is 'max-inflight-plan=N', the largest number of
+POST .../plan requests the server was answering at once.
 
 Modes: ok (canned answers shaped like overlordd's), 500 (every request
 answers 500 with a JSON message), nonjson (200 with an HTML body),
-badlabels (labels is not a list), reject (POST /v1/plan answers 400 with
-diagnostics), slowjob (jobs stay RUNNING), failjob (jobs end FAILED)."""
-import http.server, json, os, subprocess, sys, threading
+badlabels (labels is not a list, in /v1/labels and /v1/tree), reject (POST /v1/plan answers 400 with
+diagnostics), slowjob (jobs stay RUNNING), failjob (jobs end FAILED).
+
+--tree FILE: the nodes reachable as chains, a JSON object
+  {"labels": [...], "applied": {project: digest}, "delay": seconds before
+   answering POST plan, "nostats": true, "fail_plan": true,
+   "chains": {"alpha": {...same...},
+              "bravo": {"down": true},            # 503 through the chain
+              "loop": {"alias": "alpha"},         # the node at that path
+              "x": {"error": {...}}, "y": {"truncated": true}}}  # only in /v1/tree
+Requests for /v1/chain/<a.b>/<rest> are answered as node a.b answers
+/v1/<rest>. Without --tree there is one node, labels [all, desktop].
+PUT /fake/tree with such an object replaces the tree (a test changes the
+cluster between two commands).
+--reference: every node answers 404 to /v1/tree, /v1/plan and /v1/jobs, as
+a reference (Python) node does."""
+import http.server, json, os, socket, subprocess, sys, threading, time
 
 mode = sys.argv[1]
 args = sys.argv[2:]
 log = None
-if args[:1] == ["--log"]:
-    log, args = args[1], args[2:]
+tree = {"labels": ["all", "desktop"]}
+reference = False
+while args and args[0] != "--":
+    if args[0] == "--log":
+        log, args = args[1], args[2:]
+    elif args[0] == "--tree":
+        with open(args[1]) as f:
+            tree = json.load(f)
+        args = args[2:]
+    elif args[0] == "--reference":
+        reference, args = True, args[1:]
+    else:
+        sys.exit("fake_node.py: unknown option " + args[0])
 assert args[0] == "--"
 cmd = args[1:]
 polls = {}
 lock = threading.Lock()
+inflight = [0, 0]  # current, maximum POST plan requests
 
 PROJECT_INFO = {
     "name": "web", "state": "DONE", "last_log": "2025-04-24_10h15m02s",
@@ -34,20 +63,88 @@ PROJECT_INFO = {
     "down": {},
 }
 
+def resolve(path):
+    """The node at a dotted chain path, following aliases; an error tuple
+    (status, body) when it cannot be reached."""
+    node, walked = tree, []
+    for seg in path.split(".") if path else []:
+        child = node.get("chains", {}).get(seg)
+        if child is None:
+            return None, (404, {"status_code": 404,
+                                "message": f"Next entrypoint '{seg}' cannot be found."})
+        walked.append(seg)
+        if child.get("alias") is not None:
+            child, _ = resolve(child["alias"])
+        if child.get("down") or "error" in child or child.get("truncated"):
+            return None, (503, {"status_code": 503, "function": "call",
+                                "entrypoint": seg, "chain": ".".join(walked),
+                                "error": "ConnectError",
+                                "message": "All connection attempts failed"})
+        node = child
+    return node, None
+
+def tree_of(node, depth=0):
+    out = {"node_id": "%032x" % id(node), "labels": node.get("labels", ["all"]),
+           "applied": node.get("applied", {}), "chains": []}
+    if mode == "badlabels":
+        out["labels"] = "all"
+    for name, child in node.get("chains", {}).items():
+        if child.get("down"):
+            out["chains"].append({"name": name, "error": {
+                "status": 503, "error": "ConnectError",
+                "message": "All connection attempts failed"}})
+        elif child.get("alias") is not None:
+            out["chains"].append({"name": name, "error": {
+                "status": 508, "error": "ChainCycle",
+                "message": "node main.%s is already on the path" % (child["alias"] or "<root>")}})
+        elif "error" in child:
+            out["chains"].append({"name": name, "error": child["error"]})
+        elif child.get("truncated"):
+            out["chains"].append({"name": name, "truncated": True})
+        else:
+            out["chains"].append({"name": name, "tree": tree_of(child, depth + 1)})
+    return out
+
 def answer(method, path, body):
+    global tree
+    if path == "/fake/tree" and method == "PUT":
+        tree = json.loads(body)
+        return 200, {"status_code": 200}
     if mode == "500":
         return 500, {"status_code": 500, "message": "boom"}
     if mode == "nonjson":
         return 200, "<html>oops</html>"
+    chain = ""
+    if path.startswith("/v1/chain/"):
+        chain, _, rest = path[len("/v1/chain/"):].partition("/")
+        path = "/v1/" + rest
+    node, err = resolve(chain)
+    if err:
+        return err
+    if reference and (path == "/v1/tree" or path == "/v1/plan" or path.startswith("/v1/jobs")):
+        return 404, {"status_code": 404, "message": "Resource not found."}
+    if path == "/v1/tree":
+        return 200, {"status_code": 200, "tree": tree_of(node)}
+    if path == "/v1/chains":
+        return 200, {"status_code": 200, "chains": list(node.get("chains", {}))}
+    if path == "/v1/stats":
+        stats = {} if node.get("nostats") else {"memoryuse": 2097152 * (1 + len(chain)), "maxproc": 5, "pcpu": 7}
+        return 200, {"status_code": 200, "stats": stats}
     if path == "/v1/labels":
         if mode == "badlabels":
             return 200, {"status_code": 200, "labels": "all"}
-        return 200, {"status_code": 200, "labels": ["all", "desktop"]}
+        return 200, {"status_code": 200, "labels": node.get("labels", ["all"])}
     if path == "/v1/plan" and method == "POST":
-        if mode == "reject":
+        if mode == "reject" or node.get("fail_plan"):
             return 400, {"status_code": 400, "message": "the plan has errors",
                          "diagnostics": [{"line": 3, "column": 5, "severity": "error",
                                           "kind": "PlanUnknownOp", "message": "unknown op 'x'"}]}
+        with lock:
+            inflight[0] += 1
+            inflight[1] = max(inflight)
+        time.sleep(node.get("delay", 0))
+        with lock:
+            inflight[0] -= 1
         req = json.loads(body)
         results, job = [], 7
         for line in req["plan"].splitlines():
@@ -60,7 +157,8 @@ def answer(method, path, body):
         return 200, {"status_code": 200, "target": "main", "results": results}
     if path.startswith("/v1/jobs/"):
         with lock:
-            n = polls[path] = polls.get(path, 0) + 1
+            key = chain + path
+            n = polls[key] = polls.get(key, 0) + 1
         op = "RUNNING" if mode == "slowjob" else ["QUEUED", "RUNNING", "RUNNING", "COMPLETED"][min(n, 4) - 1]
         if mode == "failjob" and op == "COMPLETED":
             op = "FAILED"
@@ -77,7 +175,7 @@ def answer(method, path, body):
     if path == "/v1/jails":
         return 200, {"status_code": 200, "jails": ["web", "db"]}
     if path.startswith("/v1/projects/log/") or path.startswith("/v1/jail/log/"):
-        return 200, {"status_code": 200, "log_content": "log of " + path}
+        return 200, {"status_code": 200, "log_content": "log of " + (chain + ":" if chain else "") + path}
     if path.startswith("/v1/jail/"):
         item, jail = path.split("/")[3], path.split("/")[4]
         data = {
@@ -112,8 +210,6 @@ def answer(method, path, body):
         return 200, {"status_code": 200, "logs": {"2025-04-24_10h15m02s": {"web": ["makejail.log", "start.log"]}}}
     if path == "/v1/jails/logs":
         return 200, {"status_code": 200, "logs": {"jails": {"web": {"console": ["2025-04-24.log"]}}}}
-    if path.startswith("/v1/projects/log/") or path.startswith("/v1/jail/log/"):
-        return 200, {"status_code": 200, "log_content": "log of " + path}
     if path == "/v1/project/autoscale/web":
         return 200, {"status_code": 200, "status": {"last_update": 3725.5, "operation": "COMPLETED",
                                                     "logs": ["scaled up", {"node": "a"}]}}
@@ -124,6 +220,10 @@ def answer(method, path, body):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes: no delayed-ACK stalls.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     def log_message(self, *a):
         pass
     def handle_any(self):
@@ -149,4 +249,7 @@ try:
     rc = subprocess.run(cmd, env=env, timeout=60).returncode
 finally:
     server.shutdown()
+    if log:
+        with open(log, "a") as f:
+            f.write(f"max-inflight-plan={inflight[1]}\n")
 sys.exit(rc)

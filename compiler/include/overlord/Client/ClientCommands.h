@@ -1,7 +1,7 @@
 //===- ClientCommands.h - overlordc commands that talk to nodes -*- C++ -*-===//
 //
 // `overlordc apply | destroy | cancel | get-info | get-project-log |
-// get-jail-log | gen-token` (docs/overlordc.md). The overlordc tool passes
+// get-jail-log | gen-token | cluster snapshot` (docs/overlordc.md). The overlordc tool passes
 // runClientCommands() to driver::run(), which calls it after the Driver's
 // own command groups.
 //
@@ -22,6 +22,7 @@ int runCancel();
 int runGetInfo();
 int runLogCommands();
 int runGenToken();
+int runClusterCommand();
 
 } // namespace overlord::client
 

@@ -10,11 +10,14 @@
 #ifndef OVERLORD_DRIVER_PLANBUILD_H
 #define OVERLORD_DRIVER_PLANBUILD_H
 
+#include "overlord/Driver/Driver.h"
+
 namespace overlord::driver {
 
 /// Runs `overlordc plan` when it was selected on the command line; returns
-/// its exit code, or -1 when it was not selected.
-int runPlanBuild();
+/// its exit code, or -1 when it was not selected. Without `--cluster` the
+/// snapshot comes from LiveSnapshot; without one, [PlanNoCluster].
+int runPlanBuild(SnapshotProviderFn LiveSnapshot = nullptr);
 
 } // namespace overlord::driver
 
