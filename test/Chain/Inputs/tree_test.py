@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from odtree import BlackHole, Tree, free_port, walk  # noqa: E402
 
 OVERLORDD, AJSIM, TMP, SCENARIO = sys.argv[1:5]
+OVERLORDC = sys.argv[5] if len(sys.argv) > 5 else None
 
 SPEC = [("main", None, ["all"]),
         ("alpha", "main", ["desktop"]),
@@ -394,7 +395,75 @@ def scenario_heartbeat():
         t.stop()
 
 
-{"forward": scenario_forward, "failures": scenario_failures,
+def overlordc(*args):
+    import subprocess
+    env = dict(os.environ, OVERLORD_PLAN_KEY="chain-test-key")
+    r = subprocess.run([OVERLORDC, *args], capture_output=True, text=True,
+                       env=env, timeout=120, cwd=TMP)
+    return r.returncode, r.stdout, r.stderr
+
+
+def scenario_apply():
+    """overlordc against the real tree: discovery, deploy by labels through
+    the chains, get-info across the tree, destroy."""
+    t = Tree(TMP, OVERLORDD, AJSIM, SPEC)
+    t.start()
+    try:
+        main = t["main"]
+        dep = os.path.join(TMP, "web.yml")
+        with open(dep, "w") as f:
+            f.write("""kind: directorProject
+datacenters:
+  main:
+    entrypoint: http://127.0.0.1:%d
+    access_token: %s
+deployIn:
+  labels: [db-only]
+projectName: web
+projectFile: |
+  services:
+    web:
+      makejail: gh+AppJail-makejails/nginx
+""" % (main.port, main.token()))
+        rc, out, err = overlordc("get-info", "-f", dep, "-t", "chains:tree")
+        check(rc == 0 and "alpha" in out and "delta" in out and
+              "foxtrot" in out, "get-info -t chains:tree draws the live tree",
+              [out, err])
+        print(out.rstrip())
+        rc, out, err = overlordc("apply", "-f", dep, "--wait",
+                                 "--timeout", "60")
+        check(rc == 0, "apply --wait through the chains exits 0", [out, err])
+        targets = sorted(l.split(":")[0] for l in out.splitlines()
+                         if "COMPLETED" in l)
+        check(targets == ["main.alpha.bravo", "main.alpha.charlie.delta",
+                          "main.echo.foxtrot"],
+              "deployed exactly on the db-only nodes, each COMPLETED",
+              [out, err])
+        for n in ("bravo", "delta", "foxtrot"):
+            check(t[n].request("GET", "/v1/projects")[1]["projects"] ==
+                  ["web"], "web runs on " + n)
+        for n in ("main", "alpha", "charlie", "echo"):
+            check(t[n].request("GET", "/v1/projects")[1]["projects"] == [],
+                  "nothing deployed on " + n)
+        rc, out, err = overlordc("get-info", "-f", dep, "-t", "projects")
+        check(rc == 0 and out.count("web:") == 3 and
+              "chain: alpha.charlie.delta" in out,
+              "get-info -t projects reads every target through its chain",
+              [out, err])
+        rc, out, err = overlordc("destroy", "-f", dep, "--filter-chain",
+                                 "alpha.bravo")
+        check(rc == 0, "destroy --filter-chain alpha.bravo", [out, err])
+        t["bravo"].wait_for(
+            lambda: t["bravo"].request("GET", "/v1/projects")[1]["projects"]
+            == [], timeout=20, what="web gone from bravo")
+        check(t["delta"].request("GET", "/v1/projects")[1]["projects"] ==
+              ["web"], "the filter kept the other targets")
+    finally:
+        t.stop()
+
+
+{"apply": scenario_apply,
+ "forward": scenario_forward, "failures": scenario_failures,
  "cycle": scenario_cycle, "tls": scenario_tls,
  "heartbeat": scenario_heartbeat}[SCENARIO]()
 print("rc: 0")
