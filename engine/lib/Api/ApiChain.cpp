@@ -150,7 +150,11 @@ static Reply failureReply(const Fwd &W, const Hop &H, const Failure &F) {
             {"message", F.Message}};
   if (F.Cause)
     Fl.emplace_back("cause", *F.Cause);
-  return Reply::ok(Fl, F.Status);
+  Reply R = Reply::ok(Fl, F.Status);
+  // Also visible in answers without a body (HEAD): the hop above must not
+  // retry what this hop already retried (chain::ChainClient).
+  R.Headers.emplace_back(chain::ChainErrorHeader.str(), F.Error);
+  return R;
 }
 
 /// Resolves the chain path of C; answers and returns nullopt when it can't

@@ -72,11 +72,15 @@ static bool idempotent(llvm::StringRef Method) {
          Method == "DELETE" || Method == "OPTIONS" || Method == "TRACE";
 }
 
-/// Whether Body is a chain error envelope (`function` and `entrypoint`
-/// members): a hop further down already applied its own retry policy, or
+/// Whether R is a chain error answer (the ChainErrorHeader, or a body with
+/// `function` and `entrypoint` members, as reference nodes send): a hop further down already applied its own retry policy, or
 /// refused on purpose (UnavailableChain), so retrying here would only
 /// multiply the wait (the reference's retries compound across hops).
-static bool isChainError(llvm::StringRef Body) {
+static bool isChainError(const OutResponse &R) {
+  for (const auto &H : R.Headers)
+    if (llvm::StringRef(H.first).equals_insensitive(ChainErrorHeader))
+      return true;
+  llvm::StringRef Body = R.Body;
   if (!Body.contains("\"entrypoint\"") || !Body.contains("\"function\""))
     return false;
   auto V = llvm::json::parse(Body);
@@ -123,6 +127,12 @@ struct Xfer {
   http::HeaderList RespHeaders;
   bool TooLarge = false;
   size_t Limit = 0;
+  // Stall detection (read_timeout / write_timeout, as httpx: the longest
+  // time without a byte moving in that direction).
+  int64_t ReadTimeout = 0, WriteTimeout = 0;
+  curl_off_t LastDl = -1, LastUl = -1;
+  SteadyClock::time_point LastMove;
+  const char *Stalled = nullptr; ///< "ReadTimeout" / "WriteTimeout"
   char Err[CURL_ERROR_SIZE] = {0};
 };
 
@@ -244,6 +254,28 @@ private:
     return Size * N;
   }
 
+  static int onProgress(void *UD, curl_off_t, curl_off_t DlNow,
+                        curl_off_t UlTotal, curl_off_t UlNow) {
+    auto *X = static_cast<Xfer *>(UD);
+    auto Now = SteadyClock::now();
+    curl_off_t Connected = 0;
+    curl_easy_getinfo(X->Easy, CURLINFO_CONNECT_TIME_T, &Connected);
+    if (Connected == 0 || DlNow != X->LastDl || UlNow != X->LastUl) {
+      // Still connecting (connect_timeout governs) or bytes moved.
+      X->LastDl = DlNow;
+      X->LastUl = UlNow;
+      X->LastMove = Now;
+      return 0;
+    }
+    bool Sending = UlTotal > 0 && UlNow < UlTotal;
+    int64_t Limit = Sending ? X->WriteTimeout : X->ReadTimeout;
+    if (Limit > 0 && Now - X->LastMove >= std::chrono::seconds(Limit)) {
+      X->Stalled = Sending ? "WriteTimeout" : "ReadTimeout";
+      return 1; // aborts with CURLE_ABORTED_BY_CALLBACK
+    }
+    return 0;
+  }
+
   /// Milliseconds left before X's deadline (nullopt: none; 0: passed).
   static std::optional<long> msLeft(const Xfer &X) {
     if (!X.Req.Deadline)
@@ -283,11 +315,16 @@ private:
       curl_easy_setopt(E, CURLOPT_CONNECTTIMEOUT_MS,
                        long(C.ConnectTimeout * 1000));
     // Read and write timeouts are stall limits, as in httpx: no byte moved
-    // for that long.
-    int64_t Stall = std::max(C.ReadTimeout, C.WriteTimeout);
-    if (Stall > 0) {
-      curl_easy_setopt(E, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(E, CURLOPT_LOW_SPEED_TIME, long(Stall));
+    // in that direction for that long (onProgress).
+    X.ReadTimeout = C.ReadTimeout;
+    X.WriteTimeout = C.WriteTimeout;
+    X.LastDl = X.LastUl = -1;
+    X.Stalled = nullptr;
+    X.LastMove = SteadyClock::now();
+    if (X.ReadTimeout > 0 || X.WriteTimeout > 0) {
+      curl_easy_setopt(E, CURLOPT_XFERINFOFUNCTION, &Impl::onProgress);
+      curl_easy_setopt(E, CURLOPT_XFERINFODATA, &X);
+      curl_easy_setopt(E, CURLOPT_NOPROGRESS, 0L);
     }
     long Total = C.Timeout > 0 ? long(C.Timeout * 1000) : 0;
     if (auto Left = msLeft(X))
@@ -371,6 +408,16 @@ private:
       else
         R.ErrorType = "ReadTimeout";
       break;
+    case CURLE_ABORTED_BY_CALLBACK:
+      R.ErrorType = X.Stalled ? X.Stalled : "ReadTimeout";
+      Detail = llvm::formatv("no data {0} {1} for {2} s",
+                             R.ErrorType == "WriteTimeout" ? "sent to"
+                                                           : "received from",
+                             Base,
+                             R.ErrorType == "WriteTimeout" ? X.WriteTimeout
+                                                           : X.ReadTimeout)
+                   .str();
+      break;
     case CURLE_SEND_ERROR:
       R.ErrorType = "WriteError";
       break;
@@ -405,7 +452,7 @@ private:
     if (R.Transport)
       Retryable = R.ErrorType != "ResponseTooLarge" && R.ErrorType != "Cancelled";
     else
-      Retryable = retryableStatus(R.Status) && !isChainError(R.Body);
+      Retryable = retryableStatus(R.Status) && !isChainError(R);
     if (!Retryable)
       return std::nullopt;
     double Wait = -1;
@@ -551,6 +598,8 @@ private:
         if (X->Req.Deadline)
           Until(*X->Req.Deadline);
       }
+      if (!Running.empty())
+        WaitMs = std::min(WaitMs, 100L); // progress (stall) checks
       if (Running.empty() && Pending.empty() && Waiting.empty())
         WaitMs = 60000;
       if (!Pending.empty() && Running.size() < MaxRunning)

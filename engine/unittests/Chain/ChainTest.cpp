@@ -204,6 +204,28 @@ TEST(ChainClientTest, ADeadlineBoundsAStalledAnswer) {
   EXPECT_LT(Secs, 2.0);
 }
 
+TEST(ChainClientTest, ReadTimeoutIsAStallLimit) {
+  std::promise<void> Release;
+  auto Released = Release.get_future().share();
+  Scripted S([Released](unsigned, http::Request &) {
+    Released.wait_for(10s);
+    return http::Response::json(200, llvm::json::Object{});
+  });
+  ChainConfig Cfg = chainTo(S.url());
+  Cfg.ReadTimeout = 1;
+  Cfg.Retry.Total = 0;
+  ChainClient C(Cfg);
+  auto T0 = std::chrono::steady_clock::now();
+  OutResponse O = call(C, get("/v1/slow"));
+  double Secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              T0)
+                    .count();
+  Release.set_value();
+  EXPECT_EQ(O.ErrorType, "ReadTimeout");
+  EXPECT_GE(Secs, 0.95);
+  EXPECT_LT(Secs, 2.0);
+}
+
 TEST(ChainClientTest, MaxConnectionsQueuesAndPoolTimeoutFails) {
   std::promise<void> Release;
   auto Released = Release.get_future().share();

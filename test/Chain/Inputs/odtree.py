@@ -102,9 +102,11 @@ class Tree:
                 lines.append("    cacert: %s" % self.ca)
             if self.chain_extra:
                 lines += ["    " + l for l in self.chain_extra.splitlines()]
-        for name, url, token in self.extra_chains.get(n, []):
+        for name, url, token, *more in self.extra_chains.get(n, []):
             lines += ["  %s:" % name, "    entrypoint: %s" % url,
                       "    access_token: %s" % token]
+            for extra in more:
+                lines += ["    " + l for l in extra.splitlines()]
         return ("chains:\n" + "\n".join(lines) + "\n") if lines else ""
 
     def _order(self):

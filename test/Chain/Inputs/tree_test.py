@@ -42,7 +42,7 @@ FAST = """autodisable:
   interval: 60
 """
 # Few, quick retries so failure tests stay short.
-CHAIN_FAST = "retry:\n  total: 1\n  backoff_factor: 0.05\nread_timeout: 2"
+CHAIN_FAST = "retry:\n  total: 1\n  backoff_factor: 0.05\nread_timeout: 3"
 
 
 def check(cond, what, detail=None):
@@ -84,8 +84,22 @@ class RefHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_HEAD(self):
+        # An unexpected status for a HEAD: the reference client's APIError.
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
         p = self.path.split("?")[0].rstrip("/")
+        if p == "/v1/jails":
+            body = b"<html>not json</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if p == "/v1/labels":
             return self._send(200, {"labels": self.labels})
         if p == "/v1/chains":
@@ -228,6 +242,22 @@ def scenario_forward():
         s, b = main.request("GET", C + "/vm/nosuchvm")
         check(s == 404 and b["function"] == "get_status_vm",
               "vm status through a chain: 404 envelope", b)
+        L = "/v1/chain/echo.foxtrot.legacy"
+        s, b = main.request("GET", L + "/jails")
+        inner = innermost(b)
+        check(s == 503 and inner["error"] == "JSONDecodeError" and
+              inner["function"] == "get_jails" and
+              inner["entrypoint"] == "legacy",
+              "a 200 answer that is not JSON: 503 JSONDecodeError envelope", b)
+        s, b = main.request("HEAD", L + "/metadata/conf")
+        check(s == 503 and b is None,
+              "HEAD answered 500 further down: 503 (the reference's APIError)")
+        s, b = main.request("POST", L + "/metadata/conf", {"value": "x"})
+        inner = innermost(b)
+        check(s == 503 and inner["error"] == "APIError" and
+              inner["message"].startswith("Error 5") and
+              inner["function"] == "metadata_set",
+              "an upsert whose HEAD fails: 503 APIError envelope", b)
         s, b = main.request("GET", "/v1/chain/alpha/labels", token="bad")
         check(s == 401, "the first hop authenticates the caller", b)
         s, b = main.request("GET", "/v1/chains")
@@ -240,12 +270,23 @@ def scenario_forward():
 def scenario_failures():
     hole = BlackHole()
     t = Tree(TMP, OVERLORDD, AJSIM, SPEC, extra=FAST, chain_extra=CHAIN_FAST)
-    t.extra_chains["echo"] = [("hole", "http://127.0.0.1:%d" % hole.port, "x")]
+    t.extra_chains["echo"] = [
+        ("hole", "http://127.0.0.1:%d" % hole.port, "x"),
+        ("slow", "http://127.0.0.1:%d" % hole.port, "x",
+         "read_timeout: 1\nretry:\n  total: 0")]
     t.start()
     try:
         main = t["main"]
         C = "/v1/chain/alpha.charlie.delta"
         check(main.request("GET", C + "/ping")[0] == 200, "delta reachable")
+        (s, b), secs = timed(
+            lambda: main.request("GET", "/v1/chain/echo.slow/labels"))
+        inner = innermost(b)
+        check(s == 503 and inner["error"] == "ReadTimeout" and
+              inner["function"] == "get_api_labels" and
+              inner["entrypoint"] == "slow" and 0.9 < secs < 4,
+              "a node that never answers: 503 ReadTimeout envelope after "
+              "read_timeout", b)
         # A black-holed node: discovery still answers within its deadline.
         (s, b), secs = timed(
             lambda: main.request("GET", "/v1/tree?deadline_ms=1500"))

@@ -218,6 +218,10 @@ private:
   std::unique_ptr<MonitorState> Mon;
 };
 
+/// The header a node adds to a chain error answer (value: the error type),
+/// so that a hop above does not retry it even when it has no body (HEAD).
+inline constexpr llvm::StringLiteral ChainErrorHeader = "X-Overlord-Chain-Error";
+
 /// `a.b.c` -> ("a", "b.c"). Each segment must match
 /// `^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`; nullopt otherwise (InvalidChain).
 std::optional<std::pair<std::string, std::string>>
