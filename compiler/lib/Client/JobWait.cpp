@@ -2,7 +2,9 @@
 //
 // Polling, not streaming: the node answers `GET /v1/jobs/{id}` from its
 // durable queue, so a job that ended before the first poll is still seen
-// with its final state. Backoff starts at 100 ms and grows to 1 s.
+// with its final state. Backoff starts at 20 ms (a job with the
+// simulator ends in tens of milliseconds; a loopback poll costs well under
+// one) and grows by half each round to 1 s.
 //
 //===----------------------------------------------------------------------===//
 #include "JobWait.h"
@@ -122,7 +124,7 @@ void overlord::client::waitForJobs(TargetOutput &S, HttpClient &C,
   std::vector<Tracked> All;
   for (const QueuedJob &J : Jobs)
     All.push_back({&J, "", 0, false});
-  std::chrono::milliseconds Delay(100);
+  std::chrono::milliseconds Delay(20);
   while (true) {
     bool Pending = false;
     for (Tracked &T : All)
