@@ -146,12 +146,25 @@ static llvm::json::Value maskedPayload(llvm::StringRef Payload) {
     llvm::consumeError(V.takeError());
     return Payload.str();
   }
+  auto MaskAll = [](llvm::json::Object &Env) {
+    for (auto &KV : Env)
+      KV.second = "********";
+  };
   if (llvm::json::Object *O = V->getAsObject())
     for (const char *Key : {"environment", "start-environment",
-                            "build-environment", "script-environment"})
+                            "build-environment", "script-environment"}) {
+      // A project's environment is an object; a VM profile's are lists of
+      // one-key objects (`[{"PASSWORD": "..."}]`).
       if (llvm::json::Object *Env = O->getObject(Key))
-        for (auto &KV : *Env)
-          KV.second = "********";
+        MaskAll(*Env);
+      else if (llvm::json::Array *List = O->getArray(Key))
+        for (llvm::json::Value &Item : *List) {
+          if (llvm::json::Object *Env = Item.getAsObject())
+            MaskAll(*Env);
+          else if (Item.getAsString())
+            Item = "********";
+        }
+    }
   return std::move(*V);
 }
 
