@@ -88,9 +88,12 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--skip-apply", action="store_true")
+    ap.add_argument("--tmp", default=None,
+                    help="where the nodes keep their state (e.g. /dev/shm: "
+                    "31 nodes sharing one disk serialise their fsyncs)")
     a = ap.parse_args()
-    bindir = os.path.join(a.build, "bin")
-    tmp = tempfile.mkdtemp(prefix="overlord-chains-bench-")
+    bindir = os.path.abspath(os.path.join(a.build, "bin"))
+    tmp = tempfile.mkdtemp(prefix="overlord-chains-bench-", dir=a.tmp)
     hole = BlackHole()
     spec = spec31()
     extra = "autodisable:\n  failures: 1\n"
@@ -143,22 +146,26 @@ deployIn:
   labels: [all]
 projectName: web
 projectFile: |
-  options:
-    - virtualnet: ':<random> default'
   services:
     web:
-      name: web
+      makejail: gh+AppJail-makejails/nginx
 """)
             t["n0_0_0_0_0"].start(port=t["n0_0_0_0_0"].port)
             time.sleep(1.5)  # the probe re-enables it
             env = dict(os.environ, OVERLORD_PLAN_KEY="bench")
-            r, secs = timed(lambda: subprocess.run(
-                [os.path.join(bindir, "overlordc"), "apply", "-f", dep,
-                 "--wait"], capture_output=True, text=True, env=env,
-                timeout=120))
-            done = r.stdout.count("DONE") + r.stdout.count("completed")
-            print("apply to all nodes until DONE: %.0f ms (rc %d)" % (
-                secs * 1000, r.returncode))
+            times = []
+            for i in range(3):
+                args = ["apply", "-f", dep, "--wait"] + (["--restart"]
+                                                         if i else [])
+                r, secs = timed(lambda: subprocess.run(
+                    [os.path.join(bindir, "overlordc"), *args],
+                    capture_output=True, text=True, env=env, timeout=120))
+                done = r.stdout.count(": COMPLETED")
+                times.append(secs)
+                print("apply%s to all nodes until every target is final: "
+                      "%.0f ms, %d COMPLETED (rc %d)" % (
+                          " --restart" if i else "", secs * 1000, done,
+                          r.returncode))
             if r.returncode != 0:
                 print(r.stdout[-2000:], r.stderr[-2000:])
     finally:
