@@ -248,33 +248,45 @@ static std::string methodList(const std::vector<std::pair<std::string, H>> &M) {
   return L;
 }
 
-void RouteTable::add(llvm::StringRef Pattern, std::string Name,
-                     std::vector<std::pair<std::string, Handler>> Methods,
-                     std::vector<ParamCheck> Checks, bool Auth) {
-  std::string MethodList = methodList(Methods);
-  const ApiContext *CtxP = &Ctx;
-  auto Fn = [CtxP, Methods = std::move(Methods), Checks = std::move(Checks),
-             Auth](http::Request &Req, const http::Params &Params,
-                   http::Responder R) {
+/// The router function of a route: prelude(), then RunMethod for the
+/// handler of the request's method, or 405.
+template <typename H, typename RunFn>
+static http::RouteFn
+routeFn(const ApiContext *CtxP, std::vector<std::pair<std::string, H>> Methods,
+        std::vector<ParamCheck> Checks, bool Auth, RunFn RunMethod) {
+  return [CtxP, Methods = std::move(Methods), Checks = std::move(Checks), Auth,
+          RunMethod](http::Request &Req, const http::Params &Params,
+                     http::Responder R) {
     auto Start = std::chrono::steady_clock::now();
     const ApiContext &Ctx = *CtxP;
     Call C{Req, Params, Object(), Ctx};
     if (auto Early = prelude(Ctx, Req, Params, Checks, Auth, C.Body))
       return send(Ctx, Req, R, std::move(*Early), Start);
-    for (const auto &M : Methods) {
-      if (M.first != Req.Method)
-        continue;
-      Reply Rep;
-      try {
-        Rep = M.second(C);
-      } catch (const ApiError &E) {
-        Rep = errorReply(Ctx, Req, E);
-      }
-      return send(Ctx, Req, R, std::move(Rep), Start);
-    }
+    for (const auto &M : Methods)
+      if (M.first == Req.Method)
+        return RunMethod(M.second, C, R, Start);
     send(Ctx, Req, R, Reply::message(405, "Method Not Allowed"), Start);
   };
-  R.add(MethodList, Pattern, std::move(Fn), std::move(Name));
+}
+
+void RouteTable::add(llvm::StringRef Pattern, std::string Name,
+                     std::vector<std::pair<std::string, Handler>> Methods,
+                     std::vector<ParamCheck> Checks, bool Auth) {
+  std::string MethodList = methodList(Methods);
+  const ApiContext *CtxP = &Ctx;
+  auto Run = [CtxP](const Handler &H, Call &C, const http::Responder &R,
+                    std::chrono::steady_clock::time_point Start) {
+    Reply Rep;
+    try {
+      Rep = H(C);
+    } catch (const ApiError &E) {
+      Rep = errorReply(*CtxP, C.Req, E);
+    }
+    send(*CtxP, C.Req, R, std::move(Rep), Start);
+  };
+  R.add(MethodList, Pattern,
+        routeFn(CtxP, std::move(Methods), std::move(Checks), Auth, Run),
+        std::move(Name));
 }
 
 void RouteTable::addAsync(
@@ -283,32 +295,22 @@ void RouteTable::addAsync(
     std::vector<ParamCheck> Checks, bool Auth) {
   std::string MethodList = methodList(Methods);
   const ApiContext *CtxP = &Ctx;
-  auto Fn = [CtxP, Methods = std::move(Methods), Checks = std::move(Checks),
-             Auth](http::Request &Req, const http::Params &Params,
-                   http::Responder R) {
-    auto Start = std::chrono::steady_clock::now();
-    const ApiContext &Ctx = *CtxP;
-    Call C{Req, Params, Object(), Ctx};
-    if (auto Early = prelude(Ctx, Req, Params, Checks, Auth, C.Body))
-      return send(Ctx, Req, R, std::move(*Early), Start);
-    for (const auto &M : Methods) {
-      if (M.first != Req.Method)
-        continue;
-      // Req stays valid until the response is sent (Http.h).
-      http::Request *ReqP = &Req;
-      ReplyFn Done = [CtxP, ReqP, R, Start](Reply Rep) {
-        send(*CtxP, *ReqP, R, std::move(Rep), Start);
-      };
-      try {
-        M.second(C, Done);
-      } catch (const ApiError &E) {
-        Done(errorReply(Ctx, Req, E));
-      }
-      return;
+  auto Run = [CtxP](const AsyncHandler &H, Call &C, const http::Responder &R,
+                    std::chrono::steady_clock::time_point Start) {
+    // Req stays valid until the response is sent (Http.h).
+    http::Request *ReqP = &C.Req;
+    ReplyFn Done = [CtxP, ReqP, R, Start](Reply Rep) {
+      send(*CtxP, *ReqP, R, std::move(Rep), Start);
+    };
+    try {
+      H(C, Done);
+    } catch (const ApiError &E) {
+      Done(errorReply(*CtxP, C.Req, E));
     }
-    send(Ctx, Req, R, Reply::message(405, "Method Not Allowed"), Start);
   };
-  R.add(MethodList, Pattern, std::move(Fn), std::move(Name));
+  R.add(MethodList, Pattern,
+        routeFn(CtxP, std::move(Methods), std::move(Checks), Auth, Run),
+        std::move(Name));
 }
 
 //===----------------------------------------------------------------------===//
