@@ -189,8 +189,8 @@ def scenario_forward():
         check(main.request("DELETE", C + "/namespace/ns1")[0] == 204,
               "namespace deleted through a chain")
         # Jobs.
-        director = "options:\n  - virtualnet: ':<random> default'\n" \
-                   "services:\n  web:\n    name: web\n"
+        director = "services:\n  web:\n    makejail: " \
+                   "gh+AppJail-makejails/nginx\n"
         s, b = main.request("POST", C + "/project/up/web",
                             {"director_file": director})
         check(s == 200 and isinstance(b.get("job_id"), int),
@@ -204,6 +204,37 @@ def scenario_forward():
         s2, b2 = delta.request("GET", "/v1/project/info/web")
         check(s1 == s2 == 200 and b1["info"]["name"] == b2["info"]["name"],
               "project info forwarded", [b1, b2])
+        check(j["job"]["status"] == "completed", "the project is up on delta",
+              j)
+        jails = delta.request("GET", "/v1/jails")[1]["jails"]
+        check(len(jails) == 1, "delta runs one jail", jails)
+        for item in ["stats", "info", "cpuset", "devfs", "expose",
+                     "healthcheck", "limits", "fstab", "labels", "nat",
+                     "volumes"]:
+            s1, b1 = main.request("GET", C + "/jail/%s/%s" % (item, jails[0]))
+            s2, b2 = delta.request("GET", "/v1/jail/%s/%s" % (item, jails[0]))
+            check(s1 == s2 == 200 and b1 == b2,
+                  "GET jail/%s forwarded as delta answers it" % item, [b1, b2])
+        s1, b1 = main.request("HEAD", C + "/jail/info/" + jails[0])
+        check(s1 == 200, "HEAD jail/info of a running jail forwarded")
+        logs = delta.request("GET", "/v1/projects/logs")[1]["logs"]
+        date = sorted(logs)[0]
+        svc = sorted(logs[date])[0]
+        path = "projects/log/%s/%s/%s" % (date, svc, logs[date][svc][0])
+        s1, b1 = main.request("GET", C + "/" + path)
+        s2, b2 = delta.request("GET", "/v1/" + path)
+        check(s1 == s2 == 200 and b1 == b2,
+              "GET projects/log/... forwarded as delta answers it", [b1, b2])
+        s, b = main.request("POST", C + "/vm/webvm", {"makejail": "x"})
+        check(s == 400 and "template" in b["message"],
+              "a VM profile is checked on the first hop", b)
+        for path in ["project/autoscale/web", "vm/webvm",
+                     "jail/info/nosuchjail", "project/info/nosuch"]:
+            s1, b1 = main.request("GET", C + "/" + path)
+            s2, b2 = delta.request("GET", "/v1/" + path)
+            check(s1 == s2 == 404 and innermost(b1)["cause"] == b2,
+                  "GET %s: delta's 404 kept under the envelope" % path,
+                  [b1, b2])
         s, b = main.request("POST", C + "/project/up/web", {})
         check(s == 400 and b["message"] ==
               "`director_file` is required but hasn't been specified.",
