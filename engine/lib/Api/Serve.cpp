@@ -12,6 +12,7 @@
 #include "DaemonImpl.h"
 
 #include "overlord/Engine/Api.h"
+#include "overlord/Engine/Autoscaler.h"
 #include "overlord/Engine/Chain.h"
 #include "overlord/Engine/Executor.h"
 #include "overlord/Engine/Hooks.h"
@@ -201,7 +202,17 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
   Chains.addMetrics(M);
   Chains.start();
 
+  // The autoscaler (docs/Autoscale.md): its status records answer
+  // GET /v1/project/autoscale/{p}; it starts once the API listens.
+  std::string AutoscaleState =
+      DbDir.empty() ? std::string("autoscale.json")
+                    : (DbDir + "/autoscale.json").str();
+  autoscale::Autoscaler Scaler(Cfg, Meta, AutoscaleState);
+
   ApiContext Ctx;
+  Ctx.AutoscaleStatus = [&Scaler](llvm::StringRef P) {
+    return Scaler.status(P);
+  };
   Ctx.Cfg = &Cfg;
   Ctx.Chains = &Chains;
   Ctx.NodeId = *NodeId;
@@ -268,9 +279,19 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
       Log.error("cannot write the port file",
                 {{"error", llvm::toString(std::move(E))}});
 
+  {
+    // Loopback to this node, as the reference's poll-autoscale does.
+    llvm::StringRef A = Cfg.Overlordd.Address;
+    std::string Host = (A == "0.0.0.0" || A.empty()) ? "127.0.0.1"
+                       : A == "::"                   ? "::1"
+                                                     : A.str();
+    Scaler.start(autoscale::makeLoopbackApi(Host, (*Srv)->port(), *Secret));
+  }
+
   int Sig = 0;
   sigwait(&Set, &Sig);
   Log.info("stopping", {{"signal", Sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  Scaler.stop();
   (*Srv)->stop();
   Chains.stop();
   Ex.stop();
