@@ -534,7 +534,77 @@ projectFile: |
         t.stop()
 
 
+def scenario_autoscale_apply():
+    """A deployment with autoScale applied with overlordc: the root becomes
+    the autoscaler and places the replicas on the labelled nodes below it;
+    get-info -t autoscale shows its status; destroy hands the replicas to the
+    autoscaler's cleanup."""
+    spec = [("main", None, ["all", "scaler"]), ("alpha", "main", ["web"]),
+            ("bravo", "alpha", ["web"])]
+    t = Tree(TMP, OVERLORDD, AJSIM, spec)
+    make = t.make
+
+    def fast_autoscale(n, tokens):
+        node = make(n, tokens)
+        text = open(node.config).read().replace(
+            "polling:\n", "polling:\n  autoscale: 1\n  skew: [0, 0]\n", 1)
+        open(node.config, "w").write(text)
+        return node
+    t.make = fast_autoscale
+    t.start()
+    try:
+        main = t["main"]
+        dep = os.path.join(TMP, "web.yml")
+        with open(dep, "w") as f:
+            f.write("""kind: directorProject
+datacenters:
+  main:
+    entrypoint: http://127.0.0.1:%d
+    access_token: %s
+deployIn:
+  labels: [scaler]
+projectName: web
+projectFile: |
+  services:
+    web:
+      makejail: gh+AppJail-makejails/nginx
+autoScale:
+  replicas:
+    min: 2
+  labels: [web]
+""" % (main.port, main.token()))
+        rc, out, err = overlordc("apply", "-f", dep)
+        check(rc == 0, "apply registers the autoscaled project", [out, err])
+        s, b = main.request("HEAD", "/v1/metadata/overlord.autoscale.web")
+        check(s == 200, "the registration is on the root only")
+        check(t["alpha"].request("HEAD",
+                                 "/v1/metadata/overlord.autoscale.web")[0]
+              == 404, "and not on the replicas' nodes")
+        up = lambda n: t[n].request("GET", "/v1/projects")[1]["projects"]
+        main.wait_for(lambda: up("alpha") == ["web"] and up("bravo") ==
+                      ["web"], timeout=30, what="two replicas")
+        check(up("main") == [], "two replicas on the web nodes, none on the "
+              "autoscaler")
+        rc, out, err = overlordc("get-info", "-f", dep, "-t", "autoscale",
+                                 "--filter", "web")
+        check(rc == 0 and "autoScale:" in out and "operation:" in out,
+              "get-info -t autoscale shows the autoscaler's status",
+              [out, err])
+        rc, out, err = overlordc("destroy", "-f", dep)
+        check(rc == 0, "destroy of an autoscaled project", [out, err])
+        main.wait_for(lambda: up("alpha") == [] and up("bravo") == [],
+                      timeout=30, what="replicas destroyed")
+        main.wait_for(lambda: main.request(
+            "HEAD", "/v1/metadata/overlord.autoscale.web")[0] == 404,
+            timeout=30, what="registration removed")
+        check(True, "the cleanup destroyed every replica and removed the "
+              "registration")
+    finally:
+        t.stop()
+
+
 {"apply": scenario_apply,
+ "autoscale-apply": scenario_autoscale_apply,
  "forward": scenario_forward, "failures": scenario_failures,
  "cycle": scenario_cycle, "tls": scenario_tls,
  "heartbeat": scenario_heartbeat}[SCENARIO]()
