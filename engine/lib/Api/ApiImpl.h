@@ -60,6 +60,10 @@ struct ApiError {
 
 /// An internal failure (queue, file system): logged, answered 500.
 [[noreturn]] void internalError(const ApiContext &Ctx, llvm::Error E);
+/// internalError() for asynchronous handlers: counted, logged, and the 500
+/// answer returned instead of thrown.
+Reply internalErrorReply(const ApiContext &Ctx, const http::Request &Req,
+                         llvm::Error E);
 
 //===----------------------------------------------------------------------===//
 // get_json_argument emulation

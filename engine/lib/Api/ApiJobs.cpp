@@ -2,8 +2,9 @@
 //
 // overlordd's additions to the reference API (docs/API.md):
 //   POST /v1/plan       a verified single-target .oplan fragment: metadata
-//                       and namespace ops applied at once, queue ops
-//                       enqueued in one transaction
+//                       and namespace ops applied at once, cancels and
+//                       queue ops written in one transaction, answered
+//                       once it is durable
 //   GET  /v1/jobs/{id}  one job and its status record
 //   GET  /v1/jobs       jobs by project, paged by id
 //   GET  /metrics       Prometheus text
@@ -82,7 +83,12 @@ static std::map<std::string, std::string> secretsArg(const Call &C) {
   return Out;
 }
 
-static Reply postPlan(Call &C) {
+/// POST /v1/plan. Checks and the synchronous ops (metadata, namespaces) run
+/// on the io thread, answered at once when they fail; the fragment's
+/// cancels and jobs then go to the queue as one asynchronous write (all or
+/// none, one transaction shared with the other writes pending) and the
+/// answer with their job ids is sent once that write is durable.
+static void postPlan(Call &C, ReplyFn Done) {
   const Value *Text = rawArg(C, "plan");
   if (!Text)
     throw ApiError{400, "`plan` is required but hasn't been specified."};
@@ -97,77 +103,90 @@ static Reply postPlan(Call &C) {
   DiagnosticEngine Diags(SM);
   std::optional<ir::Plan> P = ir::parsePlan(Buf, Diags);
   if (!P || Diags.hasErrors())
-    return rejected(SM, Diags, "The plan cannot be parsed.");
+    return Done(rejected(SM, Diags, "The plan cannot be parsed."));
   if (!ir::verifyPlan(*P, Diags) || Diags.hasErrors())
-    return rejected(SM, Diags, "The plan does not verify.");
+    return Done(rejected(SM, Diags, "The plan does not verify."));
   if (P->Targets.size() != 1)
-    return Reply::message(400, "A plan fragment must have exactly one target, "
+    return Done(Reply::message(400,
+                               "A plan fragment must have exactly one target, "
                                "but it has " +
-                                   std::to_string(P->Targets.size()) + ".");
+                                   std::to_string(P->Targets.size()) + "."));
   const ir::TargetOp &Target = P->Targets.front();
   std::set<std::string> Want(Target.Labels.begin(), Target.Labels.end());
   std::set<std::string> Have(C.Ctx.Cfg->Labels.begin(),
                              C.Ctx.Cfg->Labels.end());
   if (Want != Have)
-    return Reply::message(
+    return Done(Reply::message(
         409, "The fragment for target '" + Target.Symbol + "' has labels " +
                  joinList({Want.begin(), Want.end()}) +
                  " but this node has labels " +
-                 joinList({Have.begin(), Have.end()}) + ".");
+                 joinList({Have.begin(), Have.end()}) + "."));
   std::vector<std::string> Missing;
   for (const std::string &D : fragmentSecrets(*P))
     if (!Secrets.count(D))
       Missing.push_back(D);
   if (!Missing.empty())
-    return Reply::message(400, "Missing values for secrets: " +
-                                   llvm::join(Missing, ", ") + ".");
+    return Done(Reply::message(400, "Missing values for secrets: " +
+                                        llvm::join(Missing, ", ") + "."));
 
   auto Actions = planFragment(*P, Secrets, *C.Ctx.Meta, *C.Ctx.Ns);
   if (!Actions)
-    return Reply::message(400, llvm::toString(Actions.takeError()));
+    return Done(Reply::message(400, llvm::toString(Actions.takeError())));
 
-  // Synchronous ops first, in order; then every queued op in one
-  // transaction (cancels through JobQueue::cancel, which is its own).
-  Array Results;
-  std::vector<NewJob> Jobs;
-  std::vector<size_t> JobSlot;
+  // Synchronous ops first, in order; then every cancel and queued op in
+  // one asynchronous write (cancels first, as cancel() calls did).
+  auto Results = std::make_shared<Array>();
+  QueueWrite W;
+  std::vector<size_t> CancelSlot, JobSlot;
   for (FragmentAction &A : *Actions) {
     Object R{{"op", A.Op}, {"symbol", A.Symbol}};
     if (A.Apply) {
-      auto Done = A.Apply();
-      if (!Done) {
-        std::string Msg = llvm::toString(Done.takeError());
+      auto Applied = A.Apply();
+      if (!Applied) {
+        std::string Msg = llvm::toString(Applied.takeError());
         R["error"] = Msg;
-        Results.push_back(std::move(R));
-        return Reply::ok({{"message", "'" + A.Op + " " + A.Symbol +
-                                          "' failed: " + Msg},
-                          {"results", std::move(Results)}},
-                         400);
+        Results->push_back(std::move(R));
+        return Done(Reply::ok({{"message", "'" + A.Op + " " + A.Symbol +
+                                               "' failed: " + Msg},
+                               {"results", std::move(*Results)}},
+                              400));
       }
-      R["result"] = *Done;
+      R["result"] = *Applied;
     } else if (A.Job && A.Job->Kind == JobKind::ProjectCancel) {
-      auto Out = C.Ctx.Queue->cancel(A.Job->Project, A.Job->Payload);
-      if (!Out)
-        internalError(C.Ctx, Out.takeError());
-      countJob(C.Ctx, JobKind::ProjectCancel);
-      R["job_id"] = Out->CancelJob;
+      CancelSlot.push_back(Results->size());
+      W.Cancels.emplace_back(A.Job->Project, A.Job->Payload);
     } else if (A.Job) {
-      JobSlot.push_back(Results.size());
-      Jobs.push_back(*A.Job);
+      JobSlot.push_back(Results->size());
+      W.Jobs.push_back(*A.Job);
     }
-    Results.push_back(std::move(R));
+    Results->push_back(std::move(R));
   }
-  if (!Jobs.empty()) {
-    auto Ids = C.Ctx.Queue->enqueueAll(Jobs);
-    if (!Ids)
-      internalError(C.Ctx, Ids.takeError());
-    for (size_t I = 0; I < Jobs.size(); ++I) {
-      (*Results[JobSlot[I]].getAsObject())["job_id"] = (*Ids)[I];
-      countJob(C.Ctx, Jobs[I].Kind);
-    }
-  }
-  return Reply::ok(
-      {{"target", Target.Symbol}, {"results", std::move(Results)}});
+  std::string Symbol = Target.Symbol;
+  if (W.Cancels.empty() && W.Jobs.empty())
+    return Done(Reply::ok({{"target", Symbol}, {"results", std::move(*Results)}}));
+  std::vector<JobKind> Kinds;
+  for (const NewJob &J : W.Jobs)
+    Kinds.push_back(J.Kind);
+  const ApiContext *Ctx = &C.Ctx;
+  const http::Request *Req = &C.Req; // valid until Done sends
+  C.Ctx.Queue->submit(
+      std::move(W),
+      [Ctx, Req, Done = std::move(Done), Results, Symbol = std::move(Symbol),
+       CancelSlot = std::move(CancelSlot), JobSlot = std::move(JobSlot),
+       Kinds = std::move(Kinds)](llvm::Expected<QueueWriteResult> Out) {
+        if (!Out)
+          return Done(internalErrorReply(*Ctx, *Req, Out.takeError()));
+        for (size_t I = 0; I < CancelSlot.size(); ++I) {
+          (*(*Results)[CancelSlot[I]].getAsObject())["job_id"] =
+              Out->Cancels[I].CancelJob;
+          countJob(*Ctx, JobKind::ProjectCancel);
+        }
+        for (size_t I = 0; I < JobSlot.size(); ++I) {
+          (*(*Results)[JobSlot[I]].getAsObject())["job_id"] = Out->Ids[I];
+          countJob(*Ctx, Kinds[I]);
+        }
+        Done(Reply::ok({{"target", Symbol}, {"results", std::move(*Results)}}));
+      });
 }
 
 static std::optional<int64_t> parseId(llvm::StringRef S) {
@@ -223,7 +242,7 @@ static Reply listJobs(Call &C) {
 }
 
 void addJobRoutes(RouteTable &T) {
-  T.add("/v1/plan", "plan", {{"POST", postPlan}});
+  T.addAsync("/v1/plan", "plan", {{"POST", postPlan}});
   T.add("/v1/jobs", "jobs", {{"GET", listJobs}});
   T.add("/v1/jobs/{id}", "job", {{"GET", getJob}},
         {{"id", [](llvm::StringRef S) {

@@ -4,7 +4,9 @@
 // GET /v1/project/autoscale/{P}, GET|POST /v1/vm/{VM} (overlord-behaviour.md
 // §4.2). Arguments are coerced as the reference's get_json_argument does,
 // the job payloads are the contracts of docs/API.md, and a job id is
-// returned once the job is durable.
+// returned once the job is durable: the job routes are asynchronous, answered
+// from the queue's writer thread after the batch holding the job is
+// committed.
 //
 //===----------------------------------------------------------------------===//
 #include "ApiImpl.h"
@@ -13,6 +15,8 @@
 #include "overlord/Engine/MetadataStore.h"
 #include "overlord/Engine/NodeState.h"
 #include "overlord/Engine/VmBuilder.h"
+
+#include "llvm/Support/raw_ostream.h"
 
 using llvm::json::Array;
 using llvm::json::Object;
@@ -62,12 +66,34 @@ static std::optional<std::string> metadataKeyArg(const Call &C,
   return S->str();
 }
 
-static Reply enqueue(Call &C, NewJob J) {
-  auto Id = C.Ctx.Queue->enqueue(J);
-  if (!Id)
-    internalError(C.Ctx, Id.takeError());
-  countJob(C.Ctx, J.Kind);
-  return Reply::ok({{"job_id", *Id}});
+Reply internalErrorReply(const ApiContext &Ctx, const http::Request &Req,
+                         llvm::Error E) {
+  try {
+    internalError(Ctx, std::move(E));
+  } catch (const ApiError &AE) {
+    // As the synchronous routes log a thrown 500 (Api.cpp).
+    if (Ctx.AccessLog)
+      llvm::errs() << "overlordd: api: " << Req.Method << " " << Req.Path
+                   << ": " << AE.Message << "\n";
+  }
+  return Reply::message(500, "Internal Server Error");
+}
+
+/// Enqueues J and answers `{"job_id": N}` once the job is durable (the
+/// queue's writer commits it with the other writes pending, one fsync),
+/// 500 when the commit fails. The io thread does not wait for the disk.
+static void enqueue(Call &C, NewJob J, ReplyFn Done) {
+  const ApiContext *Ctx = &C.Ctx;
+  const http::Request *Req = &C.Req; // valid until Done sends
+  JobKind Kind = J.Kind;
+  C.Ctx.Queue->enqueueAsync(
+      std::move(J),
+      [Ctx, Req, Kind, Done = std::move(Done)](llvm::Expected<JobId> Id) {
+        if (!Id)
+          return Done(internalErrorReply(*Ctx, *Req, Id.takeError()));
+        countJob(*Ctx, Kind);
+        Done(Reply::ok({{"job_id", *Id}}));
+      });
 }
 
 Object upArgs(Call &C) {
@@ -94,14 +120,14 @@ Object upArgs(Call &C) {
   return Payload;
 }
 
-static Reply projectUp(Call &C) {
+static void projectUp(Call &C, ReplyFn Done) {
   Object Payload = upArgs(C);
   NewJob J;
   J.Kind = JobKind::ProjectUp;
   J.Project = C.param("project").str();
   J.Restart = Payload.getBoolean("restart").value_or(false);
   J.Payload = llvm::formatv("{0}", Value(std::move(Payload))).str();
-  return enqueue(C, std::move(J));
+  enqueue(C, std::move(J), std::move(Done));
 }
 
 Object downArgs(Call &C) {
@@ -110,21 +136,27 @@ Object downArgs(Call &C) {
   return Object{{"environment", checkEnvironment(Env)}, {"force", Force}};
 }
 
-static Reply projectDown(Call &C) {
+static void projectDown(Call &C, ReplyFn Done) {
   Object Payload = downArgs(C);
   NewJob J;
   J.Kind = JobKind::ProjectDown;
   J.Project = C.param("project").str();
   J.Payload = llvm::formatv("{0}", Value(std::move(Payload))).str();
-  return enqueue(C, std::move(J));
+  enqueue(C, std::move(J), std::move(Done));
 }
 
-static Reply projectCancel(Call &C) {
-  auto Out = C.Ctx.Queue->cancel(C.param("project"));
-  if (!Out)
-    internalError(C.Ctx, Out.takeError());
-  countJob(C.Ctx, JobKind::ProjectCancel);
-  return Reply::ok({{"job_id", Out->CancelJob}});
+/// The cancel is answered, like the jobs, once it is durable.
+static void projectCancel(Call &C, ReplyFn Done) {
+  const ApiContext *Ctx = &C.Ctx;
+  const http::Request *Req = &C.Req;
+  C.Ctx.Queue->cancelAsync(
+      C.param("project").str(), "{}",
+      [Ctx, Req, Done = std::move(Done)](llvm::Expected<CancelOutcome> Out) {
+        if (!Out)
+          return Done(internalErrorReply(*Ctx, *Req, Out.takeError()));
+        countJob(*Ctx, JobKind::ProjectCancel);
+        Done(Reply::ok({{"job_id", Out->CancelJob}}));
+      });
 }
 
 /// The latest job behind a status record, as "seconds ago".
@@ -218,7 +250,7 @@ Object vmProfileArgs(Call &C, llvm::StringRef Name) {
 
 /// POST /v1/vm/{VM}: the reference's VMHandler coercions, then the vmJail
 /// checks of parseVmProfile (the validation the VM builder runs).
-static Reply vmPost(Call &C) {
+static void vmPost(Call &C, ReplyFn Done) {
   llvm::StringRef Name = C.param("vm");
   Object P = vmProfileArgs(C, Name);
   bool Restart = P.getBoolean("restart").value_or(false);
@@ -227,7 +259,7 @@ static Reply vmPost(Call &C) {
   J.Project = Name.str();
   J.Payload = llvm::formatv("{0}", Value(std::move(P))).str();
   J.Restart = Restart;
-  return enqueue(C, std::move(J));
+  enqueue(C, std::move(J), std::move(Done));
 }
 
 void addProjectRoutes(RouteTable &T) {
@@ -240,16 +272,18 @@ void addProjectRoutes(RouteTable &T) {
                 C.Ctx.State->hasProject(C.param("project")) ? 200 : 404);
           }}},
         {Project});
-  T.add("/v1/project/up/{project}", "project.up", {{"POST", projectUp}},
-        {Project});
-  T.add("/v1/project/down/{project}", "project.down", {{"POST", projectDown}},
-        {Project});
-  T.add("/v1/project/cancel/{project}", "project.cancel",
-        {{"POST", projectCancel}}, {Project});
+  T.addAsync("/v1/project/up/{project}", "project.up",
+             {{"POST", projectUp}}, {Project});
+  T.addAsync("/v1/project/down/{project}", "project.down",
+             {{"POST", projectDown}}, {Project});
+  T.addAsync("/v1/project/cancel/{project}", "project.cancel",
+             {{"POST", projectCancel}}, {Project});
   T.add("/v1/project/autoscale/{project}", "project.autoscale",
         {{"GET", projectAutoscale}}, {Project});
-  T.add("/v1/vm/{vm}", "vm", {{"GET", vmGet}, {"POST", vmPost}},
-        {{"vm", isVmName}});
+  T.addAsync("/v1/vm/{vm}", "vm",
+             {{"GET", [](Call &C, ReplyFn Done) { Done(vmGet(C)); }},
+              {"POST", vmPost}},
+             {{"vm", isVmName}});
 }
 
 } // namespace overlord::engine::api

@@ -9,6 +9,7 @@
 #include "overlord/Engine/Auth.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 
 using namespace overlord;
 using namespace overlord::engine;
@@ -341,6 +343,77 @@ VerifiedToken engine::verifyToken(llvm::StringRef Token, llvm::StringRef Secret,
     }
   }
   R.Claims = std::move(*Payload);
+  return R;
+}
+
+//===----------------------------------------------------------------------===//
+// TokenVerifier: verification with a cache of accepted tokens
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// An accepted token: its claims and the time limits checked on each use.
+struct CachedToken {
+  llvm::json::Object Claims;
+  std::optional<double> Exp, Nbf;
+};
+} // namespace
+
+struct TokenVerifier::Cache {
+  mutable std::mutex M;
+  llvm::StringMap<CachedToken> Tokens; ///< looked up without a copy
+};
+
+TokenVerifier::TokenVerifier(std::string Secret, Clock Now)
+    : Secret(std::move(Secret)), Now(std::move(Now)),
+      C(std::make_unique<Cache>()) {}
+
+TokenVerifier::~TokenVerifier() = default;
+
+size_t TokenVerifier::cached() const {
+  std::lock_guard<std::mutex> G(C->M);
+  return C->Tokens.size();
+}
+
+VerifiedToken TokenVerifier::verify(llvm::StringRef Token) const {
+  int64_t T = Now();
+  {
+    std::lock_guard<std::mutex> G(C->M);
+    auto It = C->Tokens.find(Token);
+    if (It != C->Tokens.end()) {
+      // The signature and the claims' shapes were checked when it was
+      // cached; the time limits are checked now, as verifyToken does.
+      VerifiedToken R;
+      const CachedToken &E = It->second;
+      if (E.Exp && *E.Exp <= (double)T) {
+        R.Error = TokenError::Expired;
+        C->Tokens.erase(It);
+        return R;
+      }
+      if (E.Nbf && *E.Nbf > (double)T) {
+        R.Error = TokenError::NotYetValid;
+        return R;
+      }
+      R.Claims = E.Claims;
+      return R;
+    }
+  }
+  VerifiedToken R = verifyToken(Token, Secret, T);
+  if (!R)
+    return R;
+  CachedToken E;
+  E.Claims = R.Claims;
+  double V = 0;
+  // verifyToken accepted them, so they are numbers when present.
+  if (const llvm::json::Value *Exp = R.Claims.get("exp"))
+    if (numericClaim(*Exp, V))
+      E.Exp = V;
+  if (const llvm::json::Value *Nbf = R.Claims.get("nbf"))
+    if (numericClaim(*Nbf, V))
+      E.Nbf = V;
+  std::lock_guard<std::mutex> G(C->M);
+  if (C->Tokens.size() >= MaxCached)
+    C->Tokens.clear();
+  C->Tokens.insert_or_assign(Token, std::move(E));
   return R;
 }
 

@@ -68,6 +68,12 @@ CREATE TABLE job_events(
 );
 CREATE INDEX job_events_by_job ON job_events(job_id, id);
 )sql",
+    // 2: the queued cancels (the claim's control lane and its "no earlier
+    // cancel" test) without scanning every queued job.
+    R"sql(
+CREATE INDEX jobs_queued_cancels ON jobs(project, id)
+  WHERE status = 'queued' AND kind = 'project.cancel';
+)sql",
 };
 
 int JobQueue::latestSchemaVersion() {
@@ -178,7 +184,17 @@ static Error writeResult(sqlite3 *Db, JobId Id, const JobResult &R, double Now,
 JobQueue::JobQueue(sqlite3 *Db, JobQueueOptions O)
     : Db(Db), Opts(std::move(O)) {}
 
-JobQueue::~JobQueue() { sqlite3_close_v2(Db); }
+JobQueue::~JobQueue() {
+  {
+    std::lock_guard<std::mutex> G(WriteM);
+    WriterStop = true;
+  }
+  WritePending.notify_all();
+  // The writer commits what is still pending before it exits.
+  if (Writer.joinable())
+    Writer.join();
+  sqlite3_close_v2(Db);
+}
 
 double JobQueue::now() const {
   if (Opts.Clock)
@@ -312,97 +328,222 @@ Error JobQueue::recover() {
 // Enqueue, claim, complete
 //===----------------------------------------------------------------------===//
 
-struct JobQueue::PendingEnqueue {
-  NewJob Job;
-  JobId Id = 0;
-  bool Done = false;
-  std::string Error; ///< set when the batch failed
+/// The prepared statements of an enqueue transaction, reused for every job
+/// of the transaction.
+struct JobQueue::Inserter {
+  explicit Inserter(sqlite3 *Db)
+      : Job(Db, "INSERT INTO jobs(kind, project, target, payload, restart, "
+                "status, enqueued_at, last_update) VALUES (?1, ?2, ?3, ?4, "
+                "?5, 'queued', ?6, ?6) RETURNING id"),
+        Event(Db, "INSERT INTO job_events(job_id, at, event, detail) VALUES "
+                  "(?1, ?2, 'enqueued', '')") {}
+  sql::Stmt Job, Event;
 };
 
-Expected<JobId> JobQueue::enqueue(const NewJob &NJ) {
-  if (NJ.Kind == JobKind::ProjectCancel || NJ.Project.empty())
-    return enqueueAll(NJ).takeError(); // the same message as enqueueAll
-  auto P = std::make_shared<PendingEnqueue>();
-  P->Job = NJ;
-  std::unique_lock<std::mutex> G(GroupM);
-  GroupPending.push_back(P);
-  while (!P->Done) {
-    if (GroupLeader) {
-      GroupDone.wait(G);
-      continue;
-    }
-    // Lead: commit everything waiting, in batches, until our own job is in.
-    GroupLeader = true;
-    while (!P->Done) {
-      std::vector<std::shared_ptr<PendingEnqueue>> Batch;
-      Batch.swap(GroupPending);
-      G.unlock();
-      std::vector<NewJob> Jobs;
-      Jobs.reserve(Batch.size());
-      for (const auto &B : Batch)
-        Jobs.push_back(B->Job);
-      Expected<std::vector<JobId>> Ids = enqueueAll(Jobs);
-      std::string Err = Ids ? "" : llvm::toString(Ids.takeError());
-      G.lock();
-      for (size_t I = 0; I < Batch.size(); ++I) {
-        if (Err.empty())
-          Batch[I]->Id = (*Ids)[I];
-        else
-          Batch[I]->Error = Err;
-        Batch[I]->Done = true;
-      }
-    }
-    GroupLeader = false;
-    GroupDone.notify_all();
-  }
-  if (!P->Error.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), P->Error);
-  return P->Id;
+/// What a job must be to be enqueued; "" when it may.
+static std::string refusal(const NewJob &NJ) {
+  if (NJ.Kind == JobKind::ProjectCancel)
+    return "job queue: use cancel() for project.cancel";
+  if (NJ.Project.empty())
+    return "job queue: a job needs a project";
+  return "";
+}
+
+Error JobQueue::insertLocked(Inserter &Ins, const NewJob &NJ, double Now,
+                             std::vector<JobId> &Ids) {
+  Ins.Job.reset()
+      .bind(1, toString(NJ.Kind))
+      .bind(2, NJ.Project)
+      .bind(3, NJ.Target)
+      .bind(4, NJ.Payload)
+      .bind(5, NJ.Restart)
+      .bind(6, Now);
+  auto Row = Ins.Job.step();
+  if (!Row)
+    return Row.takeError();
+  if (!*Row)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "job queue: insert returned no id");
+  Ids.push_back(Ins.Job.i64(0));
+  if (auto E = Ins.Job.run())
+    return E;
+  Ins.Event.reset().bind(1, Ids.back()).bind(2, Now);
+  return Ins.Event.run();
 }
 
 Expected<std::vector<JobId>> JobQueue::enqueueAll(llvm::ArrayRef<NewJob> Jobs) {
   for (const NewJob &NJ : Jobs) {
-    if (NJ.Kind == JobKind::ProjectCancel)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "job queue: use cancel() for "
-                                     "project.cancel");
-    if (NJ.Project.empty())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "job queue: a job needs a project");
+    std::string Why = refusal(NJ);
+    if (!Why.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), Why);
   }
   std::vector<JobId> Ids;
   if (Jobs.empty())
     return Ids;
-  std::lock_guard<std::mutex> L(M);
-  sql::Transaction T(Db);
-  if (auto E = T.begin())
-    return E;
-  double Now = now();
-  for (const NewJob &NJ : Jobs) {
-    sql::Stmt S(Db, "INSERT INTO jobs(kind, project, target, payload, "
-                    "restart, status, enqueued_at, last_update) VALUES "
-                    "(?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6) RETURNING id");
-    S.bind(1, toString(NJ.Kind))
-        .bind(2, NJ.Project)
-        .bind(3, NJ.Target)
-        .bind(4, NJ.Payload)
-        .bind(5, NJ.Restart)
-        .bind(6, Now);
-    auto Row = S.step();
-    if (!Row)
-      return Row.takeError();
-    Ids.push_back(S.i64(0));
-    if (auto E = S.run())
+  {
+    std::lock_guard<std::mutex> L(M);
+    sql::Transaction T(Db);
+    if (auto E = T.begin())
       return E;
-    if (auto E = addEvent(Db, Ids.back(), Now, "enqueued"))
+    double Now = now();
+    Inserter Ins(Db);
+    for (const NewJob &NJ : Jobs)
+      if (auto E = insertLocked(Ins, NJ, Now, Ids))
+        return E;
+    // With synchronous=FULL, COMMIT returns after the WAL is on disk: only
+    // then may the ids be handed out.
+    if (auto E = T.commit())
       return E;
   }
-  // With synchronous=FULL, COMMIT returns after the WAL is on disk: only
-  // then may the ids be handed out.
-  if (auto E = T.commit())
-    return E;
   Changed.notify_all();
   return Ids;
+}
+
+//===----------------------------------------------------------------------===//
+// Asynchronous writes: one writer thread, one transaction per batch
+//===----------------------------------------------------------------------===//
+
+/// One submitted write and, once its batch is done, its outcome.
+struct JobQueue::Write {
+  QueueWrite W;
+  WriteCallback Done;
+  QueueWriteResult Result;
+  /// Running jobs its cancels flagged (told to the cancel handler).
+  std::vector<Job> Flagged;
+};
+
+void JobQueue::submit(QueueWrite W, WriteCallback Done) {
+  for (const NewJob &NJ : W.Jobs) {
+    std::string Why = refusal(NJ);
+    if (!Why.empty())
+      return Done(
+          llvm::createStringError(llvm::inconvertibleErrorCode(), Why));
+  }
+  auto P = std::make_unique<Write>();
+  P->W = std::move(W);
+  P->Done = std::move(Done);
+  {
+    std::lock_guard<std::mutex> G(WriteM);
+    if (!Writer.joinable())
+      Writer = std::thread([this] { writerLoop(); });
+    Writes.push_back(std::move(P));
+  }
+  WritePending.notify_one();
+}
+
+void JobQueue::enqueueAsync(NewJob J, EnqueueCallback Done) {
+  QueueWrite W;
+  W.Jobs.push_back(std::move(J));
+  submit(std::move(W),
+         [Done = std::move(Done)](Expected<QueueWriteResult> R) {
+           if (!R)
+             return Done(R.takeError());
+           Done(R->Ids.front());
+         });
+}
+
+void JobQueue::cancelAsync(std::string Project, std::string Payload,
+                           CancelCallback Done) {
+  QueueWrite W;
+  W.Cancels.emplace_back(std::move(Project), std::move(Payload));
+  submit(std::move(W),
+         [Done = std::move(Done)](Expected<QueueWriteResult> R) {
+           if (!R)
+             return Done(R.takeError());
+           Done(std::move(R->Cancels.front()));
+         });
+}
+
+Expected<JobId> JobQueue::enqueue(const NewJob &NJ) {
+  {
+    std::lock_guard<std::mutex> G(WriteM);
+    // From a completion callback: the writer cannot wait for itself.
+    if (Writer.joinable() && Writer.get_id() == std::this_thread::get_id()) {
+      auto Ids = enqueueAll(NJ);
+      if (!Ids)
+        return Ids.takeError();
+      return Ids->front();
+    }
+  }
+  std::mutex DoneM;
+  std::condition_variable DoneCv;
+  std::optional<Expected<JobId>> Out;
+  enqueueAsync(NJ, [&](Expected<JobId> Id) {
+    std::lock_guard<std::mutex> G(DoneM);
+    Out.emplace(std::move(Id));
+    DoneCv.notify_one();
+  });
+  std::unique_lock<std::mutex> G(DoneM);
+  DoneCv.wait(G, [&] { return Out.has_value(); });
+  return std::move(*Out);
+}
+
+void JobQueue::writerLoop() {
+  std::unique_lock<std::mutex> G(WriteM);
+  while (true) {
+    WritePending.wait(G, [&] { return WriterStop || !Writes.empty(); });
+    if (Writes.empty())
+      return; // stopping, nothing left
+    std::vector<std::unique_ptr<Write>> Batch;
+    Batch.swap(Writes);
+    G.unlock();
+    commitBatch(Batch);
+    G.lock();
+  }
+}
+
+void JobQueue::commitBatch(std::vector<std::unique_ptr<Write>> &Batch) {
+  std::string Failure;
+  std::function<void(const Job &)> Handler;
+  {
+    std::lock_guard<std::mutex> L(M);
+    Error E = [&]() -> Error {
+      sql::Transaction T(Db);
+      if (auto E = T.begin())
+        return E;
+      double Now = now();
+      std::optional<Inserter> Ins;
+      for (auto &P : Batch) {
+        for (const auto &[Project, Payload] : P->W.Cancels) {
+          CancelOutcome Out;
+          std::optional<Job> Flagged;
+          if (auto E = cancelLocked(Project, Payload, Now, Out, Flagged))
+            return E;
+          P->Result.Cancels.push_back(std::move(Out));
+          if (Flagged)
+            P->Flagged.push_back(std::move(*Flagged));
+        }
+        if (!P->W.Jobs.empty() && !Ins)
+          Ins.emplace(Db);
+        for (const NewJob &NJ : P->W.Jobs)
+          if (auto E = insertLocked(*Ins, NJ, Now, P->Result.Ids))
+            return E;
+      }
+      // One fsync for the whole batch; only after it are ids handed out.
+      return T.commit();
+    }();
+    if (E)
+      Failure = llvm::toString(std::move(E));
+    Handler = CancelHandler;
+  }
+  if (Failure.empty()) {
+    Changed.notify_all();
+    if (Handler)
+      for (auto &P : Batch)
+        for (const Job &J : P->Flagged)
+          Handler(J);
+  }
+  for (auto &P : Batch) {
+    try {
+      if (!Failure.empty())
+        P->Done(llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                        Failure));
+      else
+        P->Done(std::move(P->Result));
+    } catch (...) {
+      // A callback must not throw; the writer must survive one that does.
+    }
+  }
 }
 
 Expected<std::optional<Job>> JobQueue::claimLocked() {
@@ -411,26 +552,40 @@ Expected<std::optional<Job>> JobQueue::claimLocked() {
     return E;
   // The lowest runnable id. A project.cancel job runs even while its
   // project is busy (it is what stops the busy job); any other job waits
-  // until nothing of its project runs. Taking the global minimum keeps
-  // each project's jobs in id order.
-  sql::Stmt Pick(Db, R"sql(
-SELECT j.id FROM jobs j WHERE j.status = 'queued' AND (
-  (j.kind = 'project.cancel' AND NOT EXISTS (
+  // until nothing of its project runs. Taking the minimum keeps each
+  // project's jobs in id order. Two lookups, the control lane first: the
+  // first reads only queued cancels (jobs_queued_cancels), the second walks
+  // the queued jobs in id order (jobs_by_status) and stops at the first
+  // runnable one, so a claim does not cost a scan of the whole queue.
+  sql::Stmt Lane(Db, R"sql(
+SELECT j.id FROM jobs j INDEXED BY jobs_queued_cancels
+WHERE j.status = 'queued' AND j.kind = 'project.cancel' AND NOT EXISTS (
      SELECT 1 FROM jobs r WHERE r.project = j.project
-       AND r.status = 'running' AND r.kind = 'project.cancel'))
-  OR (j.kind <> 'project.cancel' AND NOT EXISTS (
-     SELECT 1 FROM jobs r WHERE r.project = j.project
-       AND r.status = 'running')
-     AND NOT EXISTS (
-     SELECT 1 FROM jobs c WHERE c.project = j.project AND c.id < j.id
-       AND c.status = 'queued' AND c.kind = 'project.cancel')))
-ORDER BY (j.kind <> 'project.cancel'), j.id LIMIT 1)sql");
-  auto Row = Pick.step();
+       AND r.status = 'running' AND r.kind = 'project.cancel')
+ORDER BY j.id LIMIT 1)sql");
+  auto Row = Lane.step();
   if (!Row)
     return Row.takeError();
-  if (!*Row)
-    return std::optional<Job>();
-  JobId Id = Pick.i64(0);
+  sql::Stmt Pick(Db, R"sql(
+SELECT j.id FROM jobs j INDEXED BY jobs_by_status WHERE j.status = 'queued'
+  AND j.kind <> 'project.cancel' AND NOT EXISTS (
+     SELECT 1 FROM jobs r WHERE r.project = j.project
+       AND r.status = 'running')
+  AND NOT EXISTS (
+     SELECT 1 FROM jobs c INDEXED BY jobs_queued_cancels
+     WHERE c.project = j.project AND c.id < j.id
+       AND c.status = 'queued' AND c.kind = 'project.cancel')
+ORDER BY j.id LIMIT 1)sql");
+  sql::Stmt *Found = &Lane;
+  if (!*Row) {
+    Row = Pick.step();
+    if (!Row)
+      return Row.takeError();
+    if (!*Row)
+      return std::optional<Job>();
+    Found = &Pick;
+  }
+  JobId Id = Found->i64(0);
   double Now = now();
   sql::Stmt Up(Db, "UPDATE jobs SET status = 'running', attempts = "
                    "attempts + 1, started_at = ?2, last_update = ?2 "
@@ -510,6 +665,62 @@ Error JobQueue::complete(JobId Id, JobResult R) {
 // Cancel
 //===----------------------------------------------------------------------===//
 
+Error JobQueue::cancelLocked(llvm::StringRef Project, llvm::StringRef Payload,
+                             double Now, CancelOutcome &Out,
+                             std::optional<Job> &Flagged) {
+  sql::Stmt Ins(Db, "INSERT INTO jobs(kind, project, payload, status, "
+                    "enqueued_at, last_update) VALUES ('project.cancel', "
+                    "?1, ?2, 'queued', ?3, ?3) RETURNING id");
+  Ins.bind(1, Project).bind(2, Payload).bind(3, Now);
+  auto Row = Ins.step();
+  if (!Row)
+    return Row.takeError();
+  Out.CancelJob = Ins.i64(0);
+  if (auto E = Ins.run())
+    return E;
+  if (auto E = addEvent(Db, Out.CancelJob, Now, "enqueued"))
+    return E;
+
+  sql::Stmt Drop(Db, "UPDATE jobs SET status = 'cancelled', cancelled_by "
+                     "= ?2, finished_at = ?3, last_update = ?3 WHERE "
+                     "project = ?1 AND status = 'queued' AND kind <> "
+                     "'project.cancel' RETURNING id");
+  Drop.bind(1, Project).bind(2, Out.CancelJob).bind(3, Now);
+  while (true) {
+    auto R = Drop.step();
+    if (!R)
+      return R.takeError();
+    if (!*R)
+      break;
+    Out.Dropped.push_back(Drop.i64(0));
+  }
+  llvm::sort(Out.Dropped);
+  std::string By = "by job " + std::to_string(Out.CancelJob);
+  for (JobId Id : Out.Dropped)
+    if (auto E = addEvent(Db, Id, Now, "cancelled", By))
+      return E;
+
+  sql::Stmt Flag(Db, "UPDATE jobs SET cancel_requested = 1, last_update = "
+                     "?2 WHERE project = ?1 AND status = 'running' AND "
+                     "kind <> 'project.cancel' RETURNING id");
+  Flag.bind(1, Project).bind(2, Now);
+  auto R = Flag.step();
+  if (!R)
+    return R.takeError();
+  if (*R) {
+    Out.Running = Flag.i64(0);
+    if (auto E = Flag.run())
+      return E;
+    if (auto E = addEvent(Db, *Out.Running, Now, "cancel-requested", By))
+      return E;
+    auto J = getLocked(*Out.Running);
+    if (!J)
+      return J.takeError();
+    Flagged = std::move(*J);
+  }
+  return Error::success();
+}
+
 Expected<CancelOutcome> JobQueue::cancel(llvm::StringRef Project,
                                          std::string Payload) {
   CancelOutcome Out;
@@ -520,57 +731,8 @@ Expected<CancelOutcome> JobQueue::cancel(llvm::StringRef Project,
     sql::Transaction T(Db);
     if (auto E = T.begin())
       return E;
-    double Now = now();
-    sql::Stmt Ins(Db, "INSERT INTO jobs(kind, project, payload, status, "
-                      "enqueued_at, last_update) VALUES ('project.cancel', "
-                      "?1, ?2, 'queued', ?3, ?3) RETURNING id");
-    Ins.bind(1, Project).bind(2, Payload).bind(3, Now);
-    auto Row = Ins.step();
-    if (!Row)
-      return Row.takeError();
-    Out.CancelJob = Ins.i64(0);
-    if (auto E = Ins.run())
+    if (auto E = cancelLocked(Project, Payload, now(), Out, Flagged))
       return E;
-    if (auto E = addEvent(Db, Out.CancelJob, Now, "enqueued"))
-      return E;
-
-    sql::Stmt Drop(Db, "UPDATE jobs SET status = 'cancelled', cancelled_by "
-                       "= ?2, finished_at = ?3, last_update = ?3 WHERE "
-                       "project = ?1 AND status = 'queued' AND kind <> "
-                       "'project.cancel' RETURNING id");
-    Drop.bind(1, Project).bind(2, Out.CancelJob).bind(3, Now);
-    while (true) {
-      auto R = Drop.step();
-      if (!R)
-        return R.takeError();
-      if (!*R)
-        break;
-      Out.Dropped.push_back(Drop.i64(0));
-    }
-    llvm::sort(Out.Dropped);
-    std::string By = "by job " + std::to_string(Out.CancelJob);
-    for (JobId Id : Out.Dropped)
-      if (auto E = addEvent(Db, Id, Now, "cancelled", By))
-        return E;
-
-    sql::Stmt Flag(Db, "UPDATE jobs SET cancel_requested = 1, last_update = "
-                       "?2 WHERE project = ?1 AND status = 'running' AND "
-                       "kind <> 'project.cancel' RETURNING id");
-    Flag.bind(1, Project).bind(2, Now);
-    auto R = Flag.step();
-    if (!R)
-      return R.takeError();
-    if (*R) {
-      Out.Running = Flag.i64(0);
-      if (auto E = Flag.run())
-        return E;
-      if (auto E = addEvent(Db, *Out.Running, Now, "cancel-requested", By))
-        return E;
-      auto J = getLocked(*Out.Running);
-      if (!J)
-        return J.takeError();
-      Flagged = std::move(*J);
-    }
     if (auto E = T.commit())
       return E;
     Handler = CancelHandler;

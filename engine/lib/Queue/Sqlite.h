@@ -76,6 +76,13 @@ public:
     return bind(I, *V);
   }
 
+  /// Makes the statement ready to run again with new binds.
+  Stmt &reset() {
+    sqlite3_reset(S);
+    sqlite3_clear_bindings(S);
+    return *this;
+  }
+
   /// Steps once: true with a row, false when done.
   llvm::Expected<bool> step() {
     if (!Err.empty())

@@ -15,6 +15,12 @@
 
 #include "gtest/gtest.h"
 
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 using namespace overlord::engine;
 
 namespace {
@@ -29,14 +35,20 @@ struct ApiFixture : ::testing::Test {
   std::unique_ptr<Api> A;
   std::string Token;
 
+  /// The queue's options (the error tests shorten the busy timeout).
+  JobQueueOptions QueueOpts;
+
   void SetUp() override {
     ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("api-test", Dir));
+    start();
+  }
+  void start() {
     ConfigOptions CO;
     CO.Prefix = Dir.str().str();
     Cfg = defaultConfig(CO);
     Cfg.AppjailJails = (Dir + "/jails").str();
     Cfg.MetadataSize = 1024;
-    auto QO = JobQueue::open((Dir + "/q.db").str());
+    auto QO = JobQueue::open((Dir + "/q.db").str(), QueueOpts);
     ASSERT_TRUE(bool(QO));
     Q = std::move(*QO);
     Meta = std::make_unique<MetadataStore>((Dir + "/meta").str(), 1024);
@@ -67,14 +79,25 @@ struct ApiFixture : ::testing::Test {
     R.Body = Body.str();
     if (Auth)
       R.Headers.emplace_back("Authentication", "Bearer " + Token);
-    http::Response Out;
-    bool Sent = false;
-    A->handle(R, http::Responder::fromFunction([&](http::Response Resp) {
-                Out = std::move(Resp);
-                Sent = true;
+    // The job routes answer from the queue's writer thread: wait for it
+    // (Req must stay valid until then, as the server guarantees).
+    struct Slot {
+      std::mutex M;
+      std::condition_variable Cv;
+      bool Sent = false;
+      http::Response Out;
+    };
+    auto S = std::make_shared<Slot>();
+    A->handle(R, http::Responder::fromFunction([S](http::Response Resp) {
+                std::lock_guard<std::mutex> G(S->M);
+                S->Out = std::move(Resp);
+                S->Sent = true;
+                S->Cv.notify_all();
               }));
-    EXPECT_TRUE(Sent);
-    return Out;
+    std::unique_lock<std::mutex> G(S->M);
+    EXPECT_TRUE(S->Cv.wait_for(G, std::chrono::seconds(20),
+                               [&] { return S->Sent; }));
+    return S->Out;
   }
 };
 
@@ -142,6 +165,77 @@ TEST_F(ApiFixture, MetadataLifecycle) {
   EXPECT_EQ(R.Status, 204u);
   EXPECT_TRUE(R.Body.empty());
   EXPECT_EQ(call("DELETE", "/v1/metadata/k1").Status, 404u);
+}
+
+/// The job routes are answered after the commit, from the writer thread:
+/// the job is in the database (another connection sees it) by the time the
+/// answer arrives, and ids follow the order of the requests.
+TEST_F(ApiFixture, JobRoutesAnswerOnceDurable) {
+  std::vector<int64_t> Ids;
+  for (const char *Path :
+       {"/v1/project/up/a", "/v1/project/down/a", "/v1/project/up/b",
+        "/v1/project/cancel/a"}) {
+    auto R = call("POST", Path, llvm::StringRef(Path).contains("/up/")
+                                    ? "{\"director_file\": \"x\"}"
+                                    : "");
+    ASSERT_EQ(R.Status, 200u) << Path << ": " << R.Body;
+    auto V = llvm::json::parse(R.Body);
+    ASSERT_TRUE(bool(V));
+    Ids.push_back(*V->getAsObject()->getInteger("job_id"));
+    // A separate connection sees the committed row.
+    sqlite3 *Db = nullptr;
+    ASSERT_EQ(sqlite3_open((Dir + "/q.db").str().c_str(), &Db), SQLITE_OK);
+    sqlite3_stmt *St = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(Db, "SELECT count(*) FROM jobs WHERE id = ?1",
+                                 -1, &St, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(St, 1, Ids.back());
+    ASSERT_EQ(sqlite3_step(St), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(St, 0), 1) << Path;
+    sqlite3_finalize(St);
+    sqlite3_close(Db);
+  }
+  EXPECT_EQ(Ids, (std::vector<int64_t>{1, 2, 3, 4}));
+  // The cancel dropped project a's queued jobs, not b's.
+  EXPECT_EQ((*Q->get(1))->Status, JobStatus::Cancelled);
+  EXPECT_EQ((*Q->get(2))->Status, JobStatus::Cancelled);
+  EXPECT_EQ((*Q->get(3))->Status, JobStatus::Queued);
+  EXPECT_EQ((*Q->get(4))->Kind, JobKind::ProjectCancel);
+  // Argument errors are still answered before anything is queued.
+  auto R = call("POST", "/v1/project/up/c", "{\"environment\": 3}");
+  EXPECT_EQ(R.Status, 400u);
+  EXPECT_FALSE(*Q->get(5));
+  // GET /v1/vm shares the asynchronous route with POST.
+  EXPECT_EQ(call("GET", "/v1/vm/vm1").Status, 404u);
+}
+
+/// A commit that fails (the database is locked by another process for
+/// longer than the busy timeout) is answered 500, and nothing is stored;
+/// the next request succeeds.
+TEST_F(ApiFixture, FailedCommitIsAnswered500) {
+  A.reset();
+  State.reset();
+  Q.reset();
+  QueueOpts.BusyTimeoutMs = 20;
+  start();
+  sqlite3 *Db = nullptr;
+  ASSERT_EQ(sqlite3_open((Dir + "/q.db").str().c_str(), &Db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(Db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  for (const char *Path : {"/v1/project/up/a", "/v1/project/cancel/a"}) {
+    auto R = call("POST", Path, llvm::StringRef(Path).contains("/up/")
+                                    ? "{\"director_file\": \"x\"}"
+                                    : "");
+    EXPECT_EQ(R.Status, 500u) << Path;
+    EXPECT_EQ(R.Body, "{\"status_code\": 500, \"message\": \"Internal "
+                      "Server Error\"}");
+  }
+  ASSERT_EQ(sqlite3_exec(Db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(Db);
+  EXPECT_FALSE(*Q->get(1));
+  auto R = call("POST", "/v1/project/up/a", "{\"director_file\": \"x\"}");
+  EXPECT_EQ(R.Status, 200u);
+  EXPECT_EQ(R.Body, "{\"status_code\": 200, \"job_id\": 1}");
 }
 
 } // namespace

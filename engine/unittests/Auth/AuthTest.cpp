@@ -13,7 +13,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include "gtest/gtest.h"
+
+#include <atomic>
+#include <thread>
 
 #include <fstream>
 #include <sys/stat.h>
@@ -162,6 +167,70 @@ TEST(Token, ExpireUnits) {
   Req.Unit = ExpireUnit::Weeks;
   EXPECT_EQ(makeTokenPayload(Req, 1000).getInteger("exp").value_or(0),
             INT64_MAX);
+}
+
+/// The verifier's cache of accepted tokens: a cached token is still refused
+/// once expired (and before its nbf when the clock goes back), tampered or
+/// foreign tokens are never cached, the size stays bounded, and threads may
+/// share it.
+TEST(Token, VerifierCacheStillEnforcesTime) {
+  int64_t Now = 1000;
+  TokenRequest Req;
+  Req.Expire = 30;
+  Req.Unit = ExpireUnit::Seconds;
+  std::string T = *genToken(Req, "key", Now);
+  TokenVerifier Verifier("key", [&] { return Now; });
+  EXPECT_EQ(Verifier.cached(), 0u);
+  auto First = Verifier.verify(T);
+  ASSERT_TRUE(First);
+  EXPECT_EQ(Verifier.cached(), 1u);
+  auto Second = Verifier.verify(T); // from the cache
+  ASSERT_TRUE(Second);
+  EXPECT_EQ(Second.Claims, First.Claims);
+  Now = 1030;
+  EXPECT_EQ(Verifier.verify(T).Error, TokenError::Expired);
+  EXPECT_EQ(Verifier.cached(), 0u); // forgotten once expired
+  Now = 1000;
+  EXPECT_TRUE(Verifier.verify(T));
+
+  // nbf is re-checked on a hit too (a clock that goes back).
+  llvm::json::Object P{{"nbf", int64_t(900)}};
+  std::string N = signToken(P, "key");
+  EXPECT_TRUE(Verifier.verify(N));
+  Now = 800;
+  EXPECT_EQ(Verifier.verify(N).Error, TokenError::NotYetValid);
+  Now = 1000;
+
+  // Refused tokens are not remembered; a token signed with another key is
+  // refused every time.
+  size_t Before = Verifier.cached();
+  std::string Foreign = *genToken(Req, "other", Now);
+  EXPECT_EQ(Verifier.verify(Foreign).Error, TokenError::BadSignature);
+  EXPECT_EQ(Verifier.verify(Foreign).Error, TokenError::BadSignature);
+  std::string Tampered = T;
+  Tampered.back() = Tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(Verifier.verify(Tampered));
+  EXPECT_EQ(Verifier.cached(), Before);
+
+  // Bounded: many distinct valid tokens never grow it past MaxCached.
+  Req.Expire = 0;
+  for (size_t I = 0; I < TokenVerifier::MaxCached + 10; ++I) {
+    Req.RandomChunk = llvm::formatv("{0:x16}", I).str();
+    ASSERT_TRUE(Verifier.verify(*genToken(Req, "key", Now)));
+    ASSERT_LE(Verifier.cached(), TokenVerifier::MaxCached);
+  }
+
+  // Shared by threads.
+  std::vector<std::thread> Threads;
+  std::atomic<int> Good{0};
+  for (int I = 0; I < 4; ++I)
+    Threads.emplace_back([&] {
+      for (int J = 0; J < 500; ++J)
+        Good += bool(Verifier.verify(T)) && !Verifier.verify(Foreign);
+    });
+  for (auto &Th : Threads)
+    Th.join();
+  EXPECT_EQ(Good, 2000);
 }
 
 TEST(Token, ExpiryWithInjectedClock) {

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -124,18 +125,28 @@ struct VerifiedToken {
 VerifiedToken verifyToken(llvm::StringRef Token, llvm::StringRef Secret,
                           int64_t Now);
 
-/// Verifies tokens with one secret and a clock.
+/// Verifies tokens with one secret and a clock, remembering the tokens it
+/// accepted: a token seen before is not decoded and HMAC'd again, but its
+/// `exp` and `nbf` are still checked against the clock on every call (an
+/// expired token is refused and forgotten). Only accepted tokens are kept,
+/// at most MaxCached (then the cache starts over), keyed by the whole token
+/// text. verify() is thread-safe.
 class TokenVerifier {
 public:
-  TokenVerifier(std::string Secret, Clock Now = systemNow)
-      : Secret(std::move(Secret)), Now(std::move(Now)) {}
-  VerifiedToken verify(llvm::StringRef Token) const {
-    return verifyToken(Token, Secret, Now());
-  }
+  /// Tokens remembered at most.
+  static constexpr size_t MaxCached = 1024;
+
+  TokenVerifier(std::string Secret, Clock Now = systemNow);
+  ~TokenVerifier();
+  VerifiedToken verify(llvm::StringRef Token) const;
+  /// Tokens remembered now (tests).
+  size_t cached() const;
 
 private:
+  struct Cache;
   std::string Secret;
   Clock Now;
+  std::unique_ptr<Cache> C;
 };
 
 //===----------------------------------------------------------------------===//

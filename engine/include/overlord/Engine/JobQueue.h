@@ -9,7 +9,12 @@
 // Threading: one JobQueue owns one SQLite connection; every method takes an
 // internal mutex, so one queue may be shared by the API threads and the
 // executor's workers. Callbacks run without the mutex held (the cancel
-// handler) or before open() returns (reconcile). See docs/JobQueue.md.
+// handler, the completion callbacks of the asynchronous writes) or before
+// open() returns (reconcile). The asynchronous writes (submit(),
+// enqueueAsync(), cancelAsync()) are committed by one writer thread the queue
+// starts on first use: everything submitted while it commits goes into its
+// next transaction (one fsync per batch), and each callback runs only once
+// its batch is durable. See docs/JobQueue.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OVERLORD_ENGINE_JOBQUEUE_H
@@ -25,6 +30,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -110,6 +119,30 @@ struct RecoveryReport {
   std::vector<JobId> Finished, Requeued;
 };
 
+/// One asynchronous write (submit()): the cancels first, in order, then the
+/// jobs, all in one transaction.
+struct QueueWrite {
+  /// (project, payload) of each cancel(), as cancel() does it.
+  std::vector<std::pair<std::string, std::string>> Cancels;
+  /// Jobs to enqueue; their ids are ascending in the order given.
+  std::vector<NewJob> Jobs;
+};
+
+/// What a QueueWrite did, once durable.
+struct QueueWriteResult {
+  std::vector<CancelOutcome> Cancels; ///< one per QueueWrite::Cancels
+  std::vector<JobId> Ids;             ///< one per QueueWrite::Jobs
+};
+
+/// Completion callbacks of the asynchronous writes. They run on the queue's
+/// writer thread after the commit (or with the error that failed it), or at
+/// once on the calling thread when the write is refused before any I/O (a
+/// project.cancel job, a job without a project). They must not block for
+/// long (they hold up the next batch) and must not throw.
+using WriteCallback = std::function<void(llvm::Expected<QueueWriteResult>)>;
+using EnqueueCallback = std::function<void(llvm::Expected<JobId>)>;
+using CancelCallback = std::function<void(llvm::Expected<CancelOutcome>)>;
+
 /// Which of the reference's per-project status records (§6.4).
 enum class StatusKey {
   Up,   ///< overlord_project_status_up_<name>: project.up jobs.
@@ -133,11 +166,24 @@ public:
   int schemaVersion() const { return Version; }
 
   /// Stores the job; returns its id once the commit is on disk.
-  /// project.cancel jobs go through cancel(), not here. Concurrent calls
-  /// are committed together (group commit: one transaction and one fsync
-  /// for every job waiting), each still returning only once its job is
-  /// durable.
+  /// project.cancel jobs go through cancel(), not here. It is enqueueAsync()
+  /// waited for: concurrent calls (and asynchronous writes) are committed
+  /// together (group commit: one transaction and one fsync for every write
+  /// waiting), each still returning only once its job is durable.
   llvm::Expected<JobId> enqueue(const NewJob &J);
+  /// Stores the job without waiting: Done gets its id once the batch
+  /// holding it is committed (WAL synced), or the error that failed the
+  /// batch (then nothing of the batch was stored). Jobs submitted by one
+  /// thread get ascending ids in submission order.
+  void enqueueAsync(NewJob J, EnqueueCallback Done);
+  /// cancel() without waiting: Done gets the outcome once it is durable;
+  /// the cancel handler is told about the flagged job first.
+  void cancelAsync(std::string Project, std::string Payload,
+                   CancelCallback Done);
+  /// The general asynchronous write: W's cancels then its jobs, all or
+  /// none, in the writer's next transaction (shared with every other write
+  /// pending then). Done as for enqueueAsync().
+  void submit(QueueWrite W, WriteCallback Done);
   /// Stores all jobs in one transaction (one fsync): all or none. Ids are
   /// consecutive in the order given. For the ops of one plan fragment.
   llvm::Expected<std::vector<JobId>> enqueueAll(llvm::ArrayRef<NewJob> Jobs);
@@ -191,6 +237,15 @@ public:
 
 private:
   JobQueue(sqlite3 *Db, JobQueueOptions Opts);
+  struct Write;
+  struct Inserter;
+  llvm::Error insertLocked(Inserter &Ins, const NewJob &J, double Now,
+                           std::vector<JobId> &Ids);
+  llvm::Error cancelLocked(llvm::StringRef Project, llvm::StringRef Payload,
+                           double Now, CancelOutcome &Out,
+                           std::optional<Job> &Flagged);
+  void writerLoop();
+  void commitBatch(std::vector<std::unique_ptr<Write>> &Batch);
   llvm::Error migrate();
   llvm::Error recover();
   llvm::Expected<std::optional<Job>> claimLocked();
@@ -206,13 +261,13 @@ private:
   unsigned WakeGeneration = 0;
   std::function<void(const Job &)> CancelHandler;
 
-  /// Group commit of enqueue(): concurrent callers share one transaction
-  /// (one fsync); one of them, the leader, commits for all.
-  struct PendingEnqueue;
-  std::mutex GroupM;
-  std::condition_variable GroupDone;
-  bool GroupLeader = false;
-  std::vector<std::shared_ptr<PendingEnqueue>> GroupPending;
+  /// Group commit of the asynchronous writes: the writer thread (started
+  /// on first use) commits everything pending in one transaction.
+  std::mutex WriteM;
+  std::condition_variable WritePending;
+  std::vector<std::unique_ptr<Write>> Writes;
+  bool WriterStop = false;
+  std::thread Writer;
 };
 
 } // namespace engine
