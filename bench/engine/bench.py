@@ -50,7 +50,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, \
             Node(os.path.join(tmp, "n"), od, sim, workers=2,
                  io_threads=io_threads, polling=polling) as n:
-        n.start()
+        # The product's default log level: debug writes a line per request.
+        n.start(log_level=opts.get("--log-level", "info"))
         time.sleep(1)
         print("idle RSS after start: %d KiB" % rss_kb(n.proc.pid))
         rps, lat, bad = wrk(n, "auth.lua", "/v1/projects", 64, seconds)

@@ -244,10 +244,8 @@ int serve(const Options &O, llvm::raw_ostream &Err) {
     T.Port = O.TlsPort ? *O.TlsPort : uint16_t(Cfg.Tls.Port);
     SO.Tls = T;
   }
-  SO.RouteNamer = [&A](const http::Request &R) {
-    std::string N = A.routeName(R);
-    return N.empty() ? std::string("unmatched") : N;
-  };
+  // The router names each request's route as it dispatches it (Req.Route);
+  // the server labels its metrics with that, "unmatched" when empty.
   SO.DefaultHeaders = defaultApiHeaders();
   SO.Log = [&Log](llvm::StringRef Line) { Log.warn("http", {{"detail", Line.str()}}); };
   auto Srv = http::Server::start(

@@ -86,13 +86,13 @@ overlordd:
                               env=self.env, capture_output=True, text=True,
                               check=check, timeout=30)
 
-    def start(self, timeout=15, port=0, extra_args=()):
+    def start(self, timeout=15, port=0, extra_args=(), log_level="debug"):
         port_file = os.path.join(self.tmp, "port")
         if os.path.exists(port_file):
             os.unlink(port_file)
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [self.overlordd, "-c", self.config, "--log-level", "debug",
+            [self.overlordd, "-c", self.config, "--log-level", log_level,
              "serve", "--port", str(port), "--port-file", port_file,
              *extra_args],
             env=self.env, stdout=self.log, stderr=self.log)
