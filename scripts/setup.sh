@@ -11,6 +11,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   llvm-15-dev llvm-15-tools python3 python3-psutil
   libyaml-cpp-dev libfmt-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+  libncurses-dev
   antlr4 libantlr4-runtime-dev default-jre-headless
   libgtest-dev libgmock-dev libboost-dev
   clang-14 libclang-rt-14-dev

@@ -106,6 +106,11 @@ public:
 
 private:
   void matchFaults();
+  /// runChild with the child's stdout and stderr already open (both fds
+  /// are closed here).
+  int runChildFds(llvm::StringRef ChildTool,
+                  const std::vector<std::string> &Argv, int Out, int Err,
+                  unsigned Timeout, const std::vector<std::string> &Extra) const;
 };
 
 /// The pid of the child runChild is waiting for (0 = none), so signal
@@ -123,6 +128,12 @@ bool makeDirs(const std::string &Path);
 std::vector<std::string> listDir(const std::string &Path);
 /// Reads Path with one trailing newline stripped ("" if missing).
 std::string readValue(const std::string &Path);
+
+/// One whole `ajsim` invocation as main() runs it (argv[0] selects the
+/// tool): faults, the tool, the journal line. Returns the exit code; stdout
+/// is flushed. Sim::runChild calls it in a forked child instead of
+/// exec'ing this binary again.
+int runInvocation(int argc, char **argv);
 
 /// Tool entry points; each returns the exit code.
 int runAppJail(Sim &S);

@@ -25,8 +25,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <fcntl.h>
+#include <cstdio>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -337,11 +340,39 @@ void Sim::journal(int Rc) const {
 }
 
 /// The program to run for ChildTool: PATH first (so tests can interpose),
-/// else this binary.
-static std::string programFor(StringRef ChildTool) {
+/// else this binary. Self tells whether it is this very binary (a symlink
+/// to it included), which runChild then runs without exec'ing it.
+static std::string programFor(StringRef ChildTool, bool &Self) {
+  std::string Me = sys::fs::getMainExecutable(nullptr, nullptr);
+  std::string Prog = Me;
   if (ErrorOr<std::string> P = sys::findProgramByName(ChildTool))
-    return *P;
-  return sys::fs::getMainExecutable(nullptr, nullptr);
+    Prog = *P;
+  SmallString<256> Real;
+  Self = !Me.empty() && !sys::fs::real_path(Prog, Real) && Real == Me;
+  return Prog;
+}
+
+/// In a child forked to run this binary as another tool: what execve would
+/// have done before main() (the descriptors other than 0-2 closed, caught
+/// signals back to their default action, ignored ones stay ignored, the
+/// given environment, the tool's name as the process name), then the
+/// invocation itself. Never returns.
+[[noreturn]] static void runForked(std::vector<char *> &CArgs,
+                                   std::vector<char *> &CEnv) {
+  ::close_range(3, ~0U, 0);
+  for (int Sig = 1; Sig < NSIG; ++Sig) {
+    struct sigaction Old = {};
+    if (::sigaction(Sig, nullptr, &Old) == 0 && Old.sa_handler != SIG_IGN &&
+        Old.sa_handler != SIG_DFL)
+      ::signal(Sig, SIG_DFL);
+  }
+  environ = CEnv.data();
+  CurrentChild = 0;
+  ::prctl(PR_SET_NAME, CArgs[0], 0, 0, 0);
+  int Rc = runInvocation(static_cast<int>(CArgs.size() - 1), CArgs.data());
+  outs().flush();
+  std::fflush(nullptr);
+  ::_exit(Rc);
 }
 
 static int openOut(const std::string &File) {
@@ -355,7 +386,21 @@ int Sim::runChild(StringRef ChildTool, const std::vector<std::string> &Argv,
                   const std::string &OutFile, const std::string &ErrFile,
                   unsigned Timeout,
                   const std::vector<std::string> &Extra) const {
-  std::string Prog = programFor(ChildTool);
+  int Out = openOut(OutFile);
+  int Err = ErrFile == OutFile ? ::dup(Out) : openOut(ErrFile);
+  return runChildFds(ChildTool, Argv, Out, Err, Timeout, Extra);
+}
+
+int Sim::runChildFds(StringRef ChildTool, const std::vector<std::string> &Argv,
+                     int Out, int Err, unsigned Timeout,
+                     const std::vector<std::string> &Extra) const {
+  bool Self = false;
+  std::string Prog = programFor(ChildTool, Self);
+  // A nested call of this binary is a fork that runs the tool directly
+  // (docs/Simulator.md "Speed"): the same process tree, descriptors, exit
+  // status, journal and faults as an exec, without a second start-up.
+  // sim/config `spawn=exec` keeps the exec.
+  Self = Self && config("spawn", "fork") != "exec";
   std::vector<std::string> Full{ChildTool.str()};
   Full.insert(Full.end(), Argv.begin(), Argv.end());
   std::vector<char *> CArgs;
@@ -372,14 +417,17 @@ int Sim::runChild(StringRef ChildTool, const std::vector<std::string> &Argv,
   for (std::string &E : Env)
     CEnv.push_back(E.data());
   CEnv.push_back(nullptr);
-  int Out = openOut(OutFile);
-  int Err = ErrFile == OutFile ? ::dup(Out) : openOut(ErrFile);
   int In = ::open("/dev/null", O_RDONLY);
+  // Nothing buffered may be written twice by a forked child.
+  outs().flush();
+  std::fflush(nullptr);
   pid_t Pid = ::fork();
   if (Pid == 0) {
     ::dup2(In, 0);
     ::dup2(Out, 1);
     ::dup2(Err, 2);
+    if (Self)
+      runForked(CArgs, CEnv);
     ::execve(Prog.c_str(), CArgs.data(), CEnv.data());
     ::_exit(127);
   }
@@ -447,12 +495,21 @@ int Sim::runChild(StringRef ChildTool, const std::vector<std::string> &Argv,
 
 int Sim::capture(StringRef ChildTool, const std::vector<std::string> &Argv,
                  std::string &Out, const std::string &ErrFile) const {
-  std::string Tmp = path("sim/tmp/out." + std::to_string(::getpid()) + "." +
-                         std::to_string(bumpCounter("tmp")));
-  makeDirs(path("sim/tmp"));
-  int Rc = runChild(ChildTool, Argv, Tmp, ErrFile, 0);
-  readFile(Tmp, Out);
-  ::unlink(Tmp.c_str());
+  // The output goes to an anonymous in-memory file (no pipe to drain while
+  // waiting, no file on disk); read back once the child has exited.
+  int Fd = ::memfd_create("ajsim-capture", MFD_CLOEXEC);
+  if (Fd < 0)
+    return ExSoftware;
+  int Rc = runChildFds(ChildTool, Argv, ::dup(Fd), openOut(ErrFile), 0, {});
+  Out.clear();
+  char Buf[8192];
+  ssize_t N;
+  off_t At = 0;
+  while ((N = ::pread(Fd, Buf, sizeof Buf, At)) > 0) {
+    Out.append(Buf, static_cast<size_t>(N));
+    At += N;
+  }
+  ::close(Fd);
   return Rc;
 }
 

@@ -59,7 +59,7 @@ static int applyFault(const Fault &F) {
   return F.Rc.value_or(0);
 }
 
-int main(int argc, char **argv) {
+int overlord::sim::runInvocation(int argc, char **argv) {
   std::vector<std::string> Args(argv + 1, argv + argc);
   std::string Tool = sys::path::filename(argv[0]).str();
   if (Tool == "ajsim") {
@@ -114,3 +114,5 @@ int main(int argc, char **argv) {
   S.journal(Rc);
   return Rc;
 }
+
+int main(int argc, char **argv) { return runInvocation(argc, argv); }

@@ -273,7 +273,8 @@ Executor::Impl::busyWaitLimit(llvm::StringRef Command) const {
   return std::chrono::milliseconds((Secs > 0 ? Secs : 10800) * 1000);
 }
 
-std::optional<JobResult> Executor::Impl::waitForProject(RunningJob &R) {
+std::optional<JobResult>
+Executor::Impl::waitForProject(RunningJob &R, CommandRunner::Describe *Last) {
   CommandRunner Run = runner(R);
   BusyWait W = waitWhileBusy(Run, R.J.Project,
                              busyWaitLimit(R.J.Kind == JobKind::ProjectDown
@@ -284,8 +285,11 @@ std::optional<JobResult> Executor::Impl::waitForProject(RunningJob &R) {
     R.Interrupted = true;
     return stoppedResult(R, JobResult::failed("Cancelled", ""));
   }
-  if (!W.StillBusy)
+  if (!W.StillBusy) {
+    if (Last)
+      *Last = std::move(W.Last);
     return std::nullopt;
+  }
   JobResult Res = JobResult::failed(
       "ProjectBusy",
       llvm::formatv("Project '{0}' is still locked by another Director run "

@@ -166,11 +166,15 @@ struct Executor::Impl {
   /// The result of a job stopped before its end (cancel or shutdown).
   JobResult stoppedResult(RunningJob &R, JobResult Partial) const;
   /// Waits while Director reports the project busy; a failure result when
-  /// the wait gave up or was stopped.
-  std::optional<JobResult> waitForProject(RunningJob &R);
+  /// the wait gave up or was stopped. Last, if given, receives the wait's
+  /// last describe (the one that found the project not busy).
+  std::optional<JobResult>
+  waitForProject(RunningJob &R, CommandRunner::Describe *Last = nullptr);
   /// poweroff_if_vm (§7.2): a one-service project whose jail carries the
-  /// `overlord.vm` label gets `vm poweroff -f`.
-  void poweroffIfVm(RunningJob &R, const CommandRunner &Run);
+  /// `overlord.vm` label gets `vm poweroff -f`. Known: a describe of the
+  /// project the flow already has (used when it found the project).
+  void poweroffIfVm(RunningJob &R, const CommandRunner &Run,
+                    const CommandRunner::Describe *Known = nullptr);
   void recordJobMetrics(const Job &J, const JobResult &Res, double Seconds);
 };
 

@@ -201,8 +201,12 @@ JobResult Executor::Impl::judgeRun(RunningJob &R, llvm::StringRef Command,
   return Res;
 }
 
-void Executor::Impl::poweroffIfVm(RunningJob &R, const CommandRunner &Run) {
-  CommandRunner::Describe D = Run.describe(R.J.Project);
+void Executor::Impl::poweroffIfVm(RunningJob &R, const CommandRunner &Run,
+                                  const CommandRunner::Describe *Known) {
+  CommandRunner::Describe D =
+      Known && Known->Status == CommandRunner::Describe::Found
+          ? *Known
+          : Run.describe(R.J.Project);
   if (D.Status != CommandRunner::Describe::Found || D.D.Services.size() != 1)
     return;
   const std::string &Jail = D.D.Services.front().Jail;
@@ -399,14 +403,19 @@ JobResult Executor::Impl::projectDown(RunningJob &R) {
         llvm::formatv("cannot check project '{0}': exit status {1}",
                       J.Project, *C)
             .str());
-  if (std::optional<JobResult> Busy = waitForProject(R))
+  CommandRunner::Describe Before;
+  if (std::optional<JobResult> Busy = waitForProject(R, &Before))
     return *Busy;
 
-  // Label integrations first: a failure keeps the project (§7.3).
+  // Label integrations first: a failure keeps the project (§7.3). The
+  // wait's describe found the project: the label runner's own `check` and
+  // `describe` (§8.1) would only repeat it, and so would poweroff_if_vm's.
   std::string Labels;
+  bool Known = Before.Status == CommandRunner::Describe::Found;
   if (Hooks) {
     llvm::json::Object Report =
-        Hooks->run(J.Project, HookMode::Destroy, P->Force);
+        Known ? Hooks->run(J.Project, HookMode::Destroy, P->Force, Before.D)
+              : Hooks->run(J.Project, HookMode::Destroy, P->Force);
     bool Failed = HookRunner::failed(Report);
     Labels = llvm::formatv("{0}", llvm::json::Value(std::move(Report)));
     if (Failed) {
@@ -425,7 +434,7 @@ JobResult Executor::Impl::projectDown(RunningJob &R) {
     Res.Labels = Labels;
     return Res;
   }
-  poweroffIfVm(R, Run);
+  poweroffIfVm(R, Run, &Before);
 
   Env E = daemonEnvironment();
   for (const auto &[K, Val] : P->Environment)

@@ -348,7 +348,7 @@ bool isJailName(StringRef N) {
 } // namespace
 
 JailUpdate state::collectJail(const Context &Ctx, const std::string &Jail,
-                              unsigned Parts) {
+                              unsigned Parts, std::optional<bool> Known) {
   JailUpdate U;
   llvm::SmallString<256> Dir(Ctx.Cfg.AppjailJails);
   llvm::sys::path::append(Dir, Jail);
@@ -356,7 +356,8 @@ JailUpdate state::collectJail(const Context &Ctx, const std::string &Jail,
     U.Exists = false;
     return U;
   }
-  // Eager: the keywords alongside status, then rctl alongside cpuset.
+  // Eager: the keywords alongside status, then rctl alongside cpuset; with
+  // Known, the keywords alongside rctl and cpuset.
   bool Eager = Ctx.Eager;
   alongside(
       Eager && (Parts & PartInfo) && (Parts & (PartStats | PartExtras)),
@@ -367,7 +368,7 @@ JailUpdate state::collectJail(const Context &Ctx, const std::string &Jail,
       [&] {
         if (!(Parts & (PartStats | PartExtras)) || Ctx.cancelled())
           return;
-        std::optional<bool> Running = jailRunning(Ctx, Jail);
+        std::optional<bool> Running = Known ? Known : jailRunning(Ctx, Jail);
         if (!Running)
           return;
         alongside(
@@ -502,6 +503,13 @@ ProjectUpdate state::projectUpdate(const DirectorDescription &D) {
                                                 : llvm::json::Value(nullptr)},
                          {"locked", D.Locked},
                          {"services", std::move(Services)}};
+  for (const DirectorService &S : D.Services) {
+    JailRunState R = S.runState();
+    if (R == JailRunState::Running)
+      U.Running[S.Jail] = true;
+    else if (R == JailRunState::Stopped || R == JailRunState::Missing)
+      U.Running[S.Jail] = false;
+  }
   U.K = ProjectUpdate::Kind::Described;
   return U;
 }

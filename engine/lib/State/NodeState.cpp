@@ -176,8 +176,11 @@ struct NodeState::Impl {
 
   /// Collects Names (with their Parts) in parallel and merges the results;
   /// Eager: each jail's independent commands at once too (Context::Eager).
+  /// Reads the Work jails' parts and merges them. Running: what is already
+  /// known of whether jails run (collectJail()).
   void refreshJails(const std::vector<std::pair<std::string, unsigned>> &Work,
-                    const std::atomic<bool> *Cancel, bool Eager);
+                    const std::atomic<bool> *Cancel, bool Eager,
+                    const std::map<std::string, bool> *Running = nullptr);
   void cycle(unsigned Categories, const std::atomic<bool> *Cancel);
   /// Merges U (observed under Stamp, which it ends), then reads the jails
   /// the project had and has.
@@ -302,13 +305,18 @@ void NodeState::Impl::mergeProject(const std::string &Name, ProjectUpdate &U,
 
 void NodeState::Impl::refreshJails(
     const std::vector<std::pair<std::string, unsigned>> &Work,
-    const std::atomic<bool> *Cancel, bool Eager) {
+    const std::atomic<bool> *Cancel, bool Eager,
+    const std::map<std::string, bool> *Running) {
   Context C = ctx(Cancel, Eager);
   std::vector<JailUpdate> Updates(Work.size());
   std::vector<uint64_t> Stamps(Work.size(), 0);
   parallelFor(Work.size(), RefreshWorkers, Cancel, [&](size_t I) {
     Stamps[I] = beginObservation();
-    Updates[I] = collectJail(C, Work[I].first, Work[I].second);
+    std::optional<bool> Known;
+    if (Running)
+      if (auto It = Running->find(Work[I].first); It != Running->end())
+        Known = It->second;
+    Updates[I] = collectJail(C, Work[I].first, Work[I].second, Known);
   });
   std::unique_lock<std::shared_mutex> L(M);
   for (size_t I = 0; I < Work.size(); ++I)
@@ -420,7 +428,9 @@ void NodeState::Impl::refreshProject(const std::string &Project,
   for (std::string &N : Names)
     if (!N.empty())
       Work.emplace_back(std::move(N), unsigned(PartAll));
-  refreshJails(Work, nullptr, /*Eager=*/true);
+  // The describe just asked `appjail status` of the project's jails: their
+  // stats and cpuset need not wait for another.
+  refreshJails(Work, nullptr, /*Eager=*/true, &U.Running);
 }
 
 std::chrono::seconds NodeState::Impl::intervalOf(unsigned Cat) const {

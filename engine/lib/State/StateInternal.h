@@ -17,7 +17,9 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 namespace overlord::engine::state {
@@ -113,9 +115,13 @@ struct JailUpdate {
   std::array<std::optional<llvm::json::Array>, NumJailItems> Items;
 };
 
-/// Reads the Parts of Jail.
+/// Reads the Parts of Jail. Running, when given, is whether the jail ran
+/// when it was last asked (`appjail status` through Director's `describe`
+/// a moment ago): its stats and cpuset are then read at once, alongside the
+/// keywords, instead of after a `status` of their own.
 JailUpdate collectJail(const Context &Ctx, const std::string &Jail,
-                       unsigned Parts);
+                       unsigned Parts,
+                       std::optional<bool> Running = std::nullopt);
 
 /// The entries of one conf/ item of Jail (§7.1), sorted by id: every
 /// configured keyword (null when absent) plus the id key as a string. A
@@ -136,6 +142,10 @@ struct ProjectUpdate {
   enum class Kind { Described, Gone, Failed } K = Kind::Failed;
   llvm::json::Object Info;        ///< Described: the served JSON
   std::vector<std::string> Jails; ///< Described: the services' jails
+  /// Described: whether each jail ran, from its service's `status` (the
+  /// rc of the `appjail status` describe ran: 0 running; 1 stopped and 66
+  /// missing not running); absent for any other rc.
+  std::map<std::string, bool> Running;
 };
 ProjectUpdate collectProject(const Context &Ctx, const std::string &Project);
 /// The update a successful `describe` gives.

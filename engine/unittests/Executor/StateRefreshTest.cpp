@@ -68,10 +68,9 @@ TEST_F(ExecutorRefresh, UpRunsEachCommandOnce) {
       // describe for the success rule, the labels and the state.
       {"appjail-director describe", 2},
       {"appjail-director up", 1},
-      // The service's jail: every keyword in one run, status, then rctl
-      // and cpuset.
+      // The service's jail: every keyword in one run, alongside rctl and
+      // cpuset (the describe's service status said it runs: no `status`).
       {"appjail jail get", 1},
-      {"appjail status", 1},
       {"rctl -u", 1},
       {"appjail cpuset", 1},
   };
@@ -93,6 +92,27 @@ TEST_F(ExecutorRefresh, DownOfAProjectRunsNoDescribeAfterTheDestroy) {
       << Calls;
   EXPECT_FALSE(State->hasProject("demo"));
   EXPECT_TRUE(State->jails().empty());
+}
+
+TEST_F(ExecutorRefresh, DownDescribesOnceForTheWaitLabelsAndPoweroff) {
+  HookRunner Hooks(Cfg, Tools);
+  executor(&Hooks);
+  ASSERT_EQ(up("demo").Status, JobStatus::Completed);
+  llvm::sys::fs::remove(Root + "/sim/calls.jsonl");
+  Job D = down("demo");
+  ASSERT_EQ(D.Status, JobStatus::Completed) << D.Result.ExceptionMessage;
+  EXPECT_EQ(D.Result.Labels, R"({"error":false,"message":null})");
+  std::map<std::string, int> Want = {
+      // The flow's `check`, then the destroy's (66: the project is gone).
+      {"appjail-director check", 2},
+      // The wait while the project is busy; the label runner and
+      // poweroff_if_vm read the same describe.
+      {"appjail-director describe", 1},
+      {"appjail-director down", 1},
+      // poweroff_if_vm: is the one service's jail a VM?
+      {"appjail label", 1},
+  };
+  EXPECT_EQ(show(topLevelCalls(journal())), show(Want));
 }
 
 /// Polls the queue as a client polls GET /v1/jobs/{id}, and returns as soon

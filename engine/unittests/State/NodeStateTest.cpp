@@ -475,6 +475,25 @@ DirectorDescription describe(StateTest &T, ProcessResult R) {
   return std::move(*D);
 }
 
+TEST_F(StateTest, CallersDescribeTellsWhichJailsRun) {
+  up("demo", DemoDirectorFile);
+  ASSERT_EQ(sim("appjail", {"stop", "--", "web1"}).ExitCode, 0);
+  auto S = makeState();
+  NodeState::Observation Obs = S->beginObservation();
+  DirectorDescription D =
+      describe(*this, sim("appjail-director", {"describe", "-p", "demo"}));
+  S->refreshProject("demo", std::move(Obs), &D);
+  EXPECT_EQ(field(S->jailInfo("web1"), "status"), "DOWN");
+  EXPECT_EQ(field(S->jailInfo("db1"), "status"), "UP");
+  // The stopped jail: its keywords only (no stats, no cpuset, no status).
+  EXPECT_EQ(str(S->jailStats("web1")), "{}");
+  EXPECT_EQ(str(S->jailCpuset("web1")), "null");
+  EXPECT_EQ(str(S->jailCpuset("db1")), R"("0, 1")");
+  // sysctl + `jail get -It` of both + rctl and cpuset of the running one.
+  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 + 2);
+  EXPECT_EQ(S->counters().CommandFailures, 0u);
+}
+
 TEST_F(StateTest, CallersDescribeIsServedWithoutDescribingAgain) {
   up("demo", DemoDirectorFile);
   auto S = makeState();
@@ -487,8 +506,11 @@ TEST_F(StateTest, CallersDescribeIsServedWithoutDescribingAgain) {
   EXPECT_EQ(S->jails(), (std::vector<std::string>{"db1", "web1"}));
   EXPECT_EQ(field(S->jailInfo("web1"), "status"), "UP");
   EXPECT_EQ(S->jailItems(JailItem::Fstab, "web1")->size(), 1u);
-  // sysctl + per jail `jail get -It`, status, rctl, cpuset; no describe.
-  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 * 4);
+  // sysctl + per jail `jail get -It`, rctl, cpuset; no describe, and no
+  // `status` (the describe's service status told whether each jail runs).
+  EXPECT_EQ(S->counters().CommandsRun, 1u + 2 * 3);
+  EXPECT_EQ(field(S->jailInfo("db1"), "status"), "UP");
+  EXPECT_TRUE(S->jailStats("web1").has_value());
 
   // Destroyed, and the caller saw it (describe/check exited 66).
   ProcessResult R = sim("appjail-director", {"down", "-j", "-d", "-p", "demo"});
