@@ -49,7 +49,9 @@ def main():
     sim = os.path.join(build, "bin", "ajsim")
     with tempfile.TemporaryDirectory() as tmp, \
             Node(os.path.join(tmp, "n"), od, sim, workers=2,
-                 io_threads=io_threads, polling=polling) as n:
+                 io_threads=io_threads, polling=polling,
+                 sim_dir=(os.path.join(opts["--sim-dir"], "sim-%d" % os.getpid())
+                          if "--sim-dir" in opts else None)) as n:
         # The product's default log level: debug writes a line per request.
         n.start(log_level=opts.get("--log-level", "info"))
         time.sleep(1)

@@ -31,14 +31,17 @@ EXTRA_MAKEJAILS = {
 class Node:
     def __init__(self, tmp, overlordd, ajsim, extra_config="", workers=2,
                  io_threads=2, polling=1,
-                 labels=("all",)):
+                 labels=("all",), sim_dir=None):
         self.tmp = os.path.abspath(tmp)
         self.overlordd = overlordd
         self.ajsim = ajsim
         shutil.rmtree(self.tmp, ignore_errors=True)
         os.makedirs(self.tmp)
         self.bin = os.path.join(self.tmp, "bin")
-        self.sim = os.path.join(self.tmp, "sim")
+        # The simulator's state (AppJail's and Director's files); sim_dir
+        # puts it elsewhere (tmpfs: commands as instant as they can be).
+        self.sim = sim_dir or os.path.join(self.tmp, "sim")
+        shutil.rmtree(self.sim, ignore_errors=True)
         os.makedirs(self.sim)
         subprocess.run([ajsim, "install", self.bin], check=True,
                        stdout=subprocess.DEVNULL)
