@@ -310,16 +310,7 @@ static void forward(Call &C, ReplyFn Done, Fwd W, std::string Rel,
 }
 
 /// Escapes one path segment for a downstream URL.
-static std::string seg(llvm::StringRef S) {
-  std::string Out;
-  for (unsigned char C : S) {
-    if (llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '~')
-      Out += char(C);
-    else
-      Out += llvm::formatv("%{0:X2}", unsigned(C)).str();
-  }
-  return Out;
-}
+static std::string seg(llvm::StringRef S) { return chain::escapeSegment(S); }
 
 static std::string withQuery(std::string Rel, const http::Request &Req) {
   if (!Req.Query.empty())

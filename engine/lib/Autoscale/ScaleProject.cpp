@@ -38,16 +38,7 @@ struct Node {
   bool Reference = false;
 };
 
-std::string escape(llvm::StringRef S) {
-  std::string Out;
-  for (unsigned char C : S) {
-    if (llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '~')
-      Out += char(C);
-    else
-      Out += llvm::formatv("%{0:X2}", unsigned(C)).str();
-  }
-  return Out;
-}
+std::string escape(llvm::StringRef S) { return chain::escapeSegment(S); }
 
 class Scaler {
 public:

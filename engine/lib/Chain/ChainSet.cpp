@@ -19,6 +19,7 @@
 #include "overlord/Engine/Metrics.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -208,6 +209,17 @@ splitChain(llvm::StringRef Chain) {
       return std::nullopt;
   auto [Next, Rest] = Chain.split('.');
   return std::make_pair(Next.str(), Rest.str());
+}
+
+std::string escapeSegment(llvm::StringRef S) {
+  std::string Out;
+  for (unsigned char C : S) {
+    if (llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '~')
+      Out += char(C);
+    else
+      Out += llvm::formatv("%{0:X2}", unsigned(C)).str();
+  }
+  return Out;
 }
 
 llvm::StringRef reasonPhrase(long S) {

@@ -232,6 +232,10 @@ splitChain(llvm::StringRef Chain);
 /// check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/404".
 std::string httpxStatusMessage(long Status, llvm::StringRef Url);
 
+/// Percent-encodes one path segment for a downstream URL (RFC 3986
+/// unreserved characters kept).
+std::string escapeSegment(llvm::StringRef Segment);
+
 /// The reason phrase of an HTTP status ("Not Found"), "" when unknown.
 llvm::StringRef reasonPhrase(long Status);
 
