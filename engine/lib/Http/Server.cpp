@@ -2,9 +2,16 @@
 //
 // The only file of the engine that includes Boost (Beast, Asio, Asio SSL).
 //
-// Ownership. A Core (shared) owns the io_context, the listeners and the
+// Ownership. A Core (shared) owns the io_contexts, the listeners and the
 // registry of open connections; every connection holds the Core, so sockets
-// never outlive their io_context. A connection is kept alive by its pending
+// never outlive their io_context.
+//
+// Threads. Each server thread runs its own io_context, and accepted
+// connections are spread over them in turn: a connection's handlers always
+// run on the thread that owns it, so threads never contend for one reactor
+// or wake each other for each other's sockets (with one shared io_context
+// run by two threads, those wake-ups cost a third of the throughput). The
+// listeners and the stop logic live on the first io_context. A connection is kept alive by its pending
 // asynchronous operation or, while a handler works, by the Responder the
 // handler holds. A Responder posts the response to the connection's strand;
 // once the server has stopped (Core::Dead) it drops it instead.
@@ -89,19 +96,35 @@ thread_local const void *CurrentCore = nullptr;
 struct Core : std::enable_shared_from_this<Core> {
   Core(ServerOptions O, Handler H, Metrics *M)
       : Opts(std::move(O)), H(std::move(H)), M(M),
-        Strand(net::make_strand(Ioc)), Grace(Strand),
-        Guard(net::make_work_guard(Ioc)) {}
+        Iocs(makeIocs(std::max(1u, Opts.Threads))),
+        Strand(net::make_strand(*Iocs.front())), Grace(Strand) {
+    for (auto &I : Iocs)
+      Guards.push_back(net::make_work_guard(*I));
+  }
+
+  static std::vector<std::unique_ptr<net::io_context>> makeIocs(unsigned N) {
+    std::vector<std::unique_ptr<net::io_context>> V;
+    for (unsigned I = 0; I < N; ++I)
+      V.push_back(std::make_unique<net::io_context>(1));
+    return V;
+  }
+  /// The io_context of the listeners and of stop().
+  net::io_context &mainIoc() { return *Iocs.front(); }
 
   ServerOptions Opts;
   Handler H;
   Metrics *M;
-  net::io_context Ioc;
+  /// One per server thread (concurrency hint 1: only that thread runs it;
+  /// others may still post to it).
+  std::vector<std::unique_ptr<net::io_context>> Iocs;
+  std::atomic<unsigned> NextIoc{0};
   std::optional<ssl::context> Ssl;
   std::vector<std::unique_ptr<Listener>> Listeners;
   /// Serialises stop(): the grace timer and releasing the work guard.
   net::strand<net::io_context::executor_type> Strand;
   net::steady_timer Grace;
-  net::executor_work_guard<net::io_context::executor_type> Guard;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>>
+      Guards;
   bool GuardReleased = false; ///< on Strand
 
   std::mutex Mu;               ///< guards Conns and Dead
@@ -557,8 +580,9 @@ using TlsConnection = Connection<beast::ssl_stream<beast::tcp_stream>>;
 //===----------------------------------------------------------------------===//
 
 void Core::accept(Listener &L) {
+  net::io_context &Target = *Iocs[NextIoc++ % Iocs.size()];
   L.Acc.async_accept(
-      net::make_strand(Ioc),
+      net::make_strand(Target),
       [Self = shared_from_this(), &L](beast::error_code Ec, tcp::socket Sock) {
         Self->onAccept(L, Ec, std::move(Sock));
       });
@@ -626,7 +650,8 @@ void Core::releaseGuard() {
     return;
   GuardReleased = true;
   Grace.cancel();
-  Guard.reset();
+  for (auto &G : Guards)
+    G.reset();
 }
 
 template <class Fn> void Core::forEachConn(Fn F) {
@@ -691,8 +716,10 @@ public:
       C->Dead = true;
     }
     // Run (and so release) what was posted before Dead was set.
-    C->Ioc.restart();
-    C->Ioc.poll();
+    for (auto &Ioc : C->Iocs) {
+      Ioc->restart();
+      Ioc->poll();
+    }
   }
 };
 
@@ -792,13 +819,13 @@ llvm::Expected<std::unique_ptr<Server>> Server::start(ServerOptions Opts,
   if (M)
     describeMetrics(*M);
 
-  C->Listeners.push_back(std::make_unique<Listener>(C->Ioc, false));
+  C->Listeners.push_back(std::make_unique<Listener>(C->mainIoc(), false));
   if (llvm::Error E = listenOn(*C, *C->Listeners.back(), Addr, C->Opts.Port))
     return E;
   if (C->Opts.Tls) {
     if (llvm::Error E = loadTls(*C, *C->Opts.Tls))
       return E;
-    C->Listeners.push_back(std::make_unique<Listener>(C->Ioc, true));
+    C->Listeners.push_back(std::make_unique<Listener>(C->mainIoc(), true));
     if (llvm::Error E =
             listenOn(*C, *C->Listeners.back(), Addr, C->Opts.Tls->Port))
       return E;
@@ -808,13 +835,12 @@ llvm::Expected<std::unique_ptr<Server>> Server::start(ServerOptions Opts,
 
   auto I = std::make_unique<Impl>();
   I->C = C;
-  unsigned N = std::max(1u, C->Opts.Threads);
-  for (unsigned T = 0; T < N; ++T)
-    I->Threads.emplace_back([C] {
+  for (unsigned T = 0; T < C->Iocs.size(); ++T)
+    I->Threads.emplace_back([C, T] {
       CurrentCore = C.get();
       while (true) {
         try {
-          C->Ioc.run();
+          C->Iocs[T]->run();
           return;
         } catch (const std::exception &E) {
           C->log(llvm::Twine("server thread caught: ") + E.what());

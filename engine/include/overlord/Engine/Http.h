@@ -1,8 +1,9 @@
 //===- Http.h - Asynchronous HTTP/1.1 server --------------------*- C++ -*-===//
 //
 // The node daemon's HTTP server (docs/HttpServer.md). It is asynchronous:
-// one io_context run by ServerOptions::Threads threads, every connection on
-// its own strand, no thread per connection. It speaks HTTP/1.0 and 1.1 with
+// ServerOptions::Threads threads, each running its own io_context, the
+// accepted connections spread over them in turn, every connection on its own
+// strand, no thread per connection. It speaks HTTP/1.0 and 1.1 with
 // keep-alive, pipelined requests, chunked request bodies and
 // `Expect: 100-continue`, optionally over TLS on a second port, and enforces
 // limits on header and body sizes, timeouts and the number of connections.
@@ -128,7 +129,7 @@ struct ServerOptions {
   std::string Address = "127.0.0.1"; ///< IPv4 or IPv6 literal
   uint16_t Port = 0;                 ///< 0: ephemeral
   std::optional<TlsOptions> Tls;     ///< an additional HTTPS listener
-  unsigned Threads = 2;              ///< io_context threads (0 means 1)
+  unsigned Threads = 2;              ///< threads, one io_context each (0 means 1)
   size_t MaxBodyBytes = 32u << 20;   ///< larger bodies: 413
   size_t MaxHeaderBytes = 16u << 10; ///< request line + fields; larger: 431
   /// From the first byte of a request to the end of its header (slowloris).
