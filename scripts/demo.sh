@@ -5,7 +5,9 @@
 # `overlordc plan` of the filebrowser example against the article's fleet
 # (a cluster snapshot, docs/ClusterSnapshot.md); then, live, one overlordd
 # node on a loopback port with AppJail simulated (scripts/demo_node.py):
-# `overlordc apply --wait`, `get-info`, `destroy` of the tor example.
+# `overlordc apply --wait`, `get-info`, `destroy` of the tor example; then a
+# tree of three chained nodes (main -> alpha -> bravo): `get-info -t
+# chains:tree`, a project applied by label through the chain, destroyed.
 #
 # Env file of examples/<name>.yml: examples/<name>.env; the two VM files use
 # the article's profile, examples/.profile-vmtest.env (see examples/README.md).
