@@ -137,6 +137,12 @@ private:
   void logs(const Node &N, bool Jails);
   void autoscale(const Node &N);
   void vm(const Node &N);
+  /// For each name of Names whose `GET <PathPrefix><name>` answers a
+  /// non-empty `status` (404 is silent): the node's header and "projects:"
+  /// once, "    <name>:", "      <Title>:", then Print(status).
+  void statusSections(const Node &N, llvm::StringRef PathPrefix,
+                      llvm::StringRef Title,
+                      llvm::function_ref<void(const llvm::json::Object &)> Print);
   bool chainMatches(llvm::StringRef Chain) const;
   void chainStats(const Node &N);
   void node(const Node &N);
@@ -474,11 +480,13 @@ void InfoRun::logs(const Node &N, bool Jails) {
     S.print("    - " + F);
 }
 
-void InfoRun::autoscale(const Node &N) {
+void InfoRun::statusSections(
+    const Node &N, llvm::StringRef PathPrefix, llvm::StringRef Title,
+    llvm::function_ref<void(const llvm::json::Object &)> Print) {
   bool Header = true;
   for (const std::string &P : Names) {
     std::optional<llvm::json::Value> V =
-        get(N, "/v1/project/autoscale/" + escapeSegment(P), "status", {404});
+        get(N, PathPrefix.str() + escapeSegment(P), "status", {404});
     const llvm::json::Object *St = V ? V->getAsObject() : nullptr;
     if (!St || St->empty())
       continue;
@@ -486,7 +494,15 @@ void InfoRun::autoscale(const Node &N) {
       header(N), S.print("  projects:");
     Header = false;
     S.print("    " + P + ":");
-    S.print("      autoScale:");
+    S.print("      " + Title + ":");
+    Print(*St);
+  }
+}
+
+void InfoRun::autoscale(const Node &N) {
+  statusSections(N, "/v1/project/autoscale/", "autoScale",
+                 [&](const llvm::json::Object &Status) {
+    const llvm::json::Object *St = &Status;
     for (const std::string &K : keysOf(*St)) {
       const llvm::json::Value &E = *St->get(K);
       if (const llvm::json::Array *A = E.getAsArray()) {
@@ -513,22 +529,13 @@ void InfoRun::autoscale(const Node &N) {
         S.print("        " + K + ": " + pythonStr(E));
       }
     }
-  }
+  });
 }
 
 void InfoRun::vm(const Node &N) {
-  bool Header = true;
-  for (const std::string &Name : Names) {
-    std::optional<llvm::json::Value> V =
-        get(N, "/v1/vm/" + escapeSegment(Name), "status", {404});
-    const llvm::json::Object *St = V ? V->getAsObject() : nullptr;
-    if (!St || St->empty())
-      continue;
-    if (Header)
-      header(N), S.print("  projects:");
-    Header = false;
-    S.print("    " + Name + ":");
-    S.print("      virtual-machines:");
+  statusSections(N, "/v1/vm/", "virtual-machines",
+                 [&](const llvm::json::Object &Status) {
+    const llvm::json::Object *St = &Status;
     for (const std::string &K : keysOf(*St)) {
       const llvm::json::Value &E = *St->get(K);
       if (const llvm::json::Array *A = E.getAsArray()) {
@@ -550,7 +557,7 @@ void InfoRun::vm(const Node &N) {
         S.print("          " + K + ": " + pythonStr(E));
       }
     }
-  }
+  });
 }
 
 /// The name --filter-per-project takes from the file for Type, or "".

@@ -27,6 +27,22 @@
 
 namespace overlord::engine::hooks {
 
+/// The value of label K, or nullopt when the service does not carry it.
+inline std::optional<std::string> labelValue(const LabelMap &Labels,
+                                             llvm::StringRef K) {
+  auto It = Labels.find(K.str());
+  if (It == Labels.end())
+    return std::nullopt;
+  return It->second;
+}
+
+/// "(project:P, service:S": how the reference's messages about one
+/// service's integration begin (the caller closes the parenthesis).
+inline std::string hookContext(llvm::StringRef Project,
+                               llvm::StringRef Service) {
+  return ("(project:" + Project + ", service:" + Service).str();
+}
+
 /// An etcd cluster reached through the JSON gRPC gateway of its members.
 /// Like the reference, a request goes to the configured hosts in order and
 /// the first that answers wins; a host that failed less than 2 s per

@@ -218,13 +218,8 @@ HookOutcome LoadBalancerRun::destroy() {
 HookOutcome HookRunner::runLoadBalancer(llvm::StringRef Project,
                                         llvm::StringRef Service,
                                         const LabelMap &Labels, HookMode Mode) {
-  auto Get = [&](llvm::StringRef K) -> std::optional<std::string> {
-    auto It = Labels.find(K.str());
-    if (It == Labels.end())
-      return std::nullopt;
-    return It->second;
-  };
-  std::string Ctx = ("(project:" + Project + ", service:" + Service).str();
+  auto Get = [&](llvm::StringRef K) { return labelValue(Labels, K); };
+  std::string Ctx = hookContext(Project, Service);
   auto Fail = [&](const llvm::Twine &Rest) {
     return HookOutcome{true, (Ctx + Rest).str()};
   };

@@ -125,13 +125,8 @@ std::string engine::skydnsSrvKey(llvm::StringRef Path, llvm::StringRef Zone,
 HookOutcome HookRunner::runSkydns(llvm::StringRef Project,
                                   llvm::StringRef Service,
                                   const LabelMap &Labels, HookMode Mode) {
-  auto Get = [&](llvm::StringRef K) -> std::optional<std::string> {
-    auto It = Labels.find(K.str());
-    if (It == Labels.end())
-      return std::nullopt;
-    return It->second;
-  };
-  std::string Ctx = ("(project:" + Project + ", service:" + Service).str();
+  auto Get = [&](llvm::StringRef K) { return labelValue(Labels, K); };
+  std::string Ctx = hookContext(Project, Service);
   auto Fail = [&](const llvm::Twine &Rest) {
     return HookOutcome{true, (Ctx + Rest).str()};
   };

@@ -85,6 +85,17 @@ std::string describeExit(const ProcessSpec &Spec, const ProcessResult &R) {
 
 } // namespace
 
+std::optional<ProcessResult> Context::runOk(const ProcessSpec &Spec,
+                                            StringRef TimeoutName,
+                                            const std::string &Key) const {
+  std::optional<ProcessResult> R = run(Spec, TimeoutName, Key);
+  if (R && !R->succeeded()) {
+    Report.failure(Key, describeExit(Spec, *R));
+    return std::nullopt;
+  }
+  return R;
+}
+
 std::optional<ProcessResult> Context::run(ProcessSpec Spec,
                                           StringRef TimeoutName,
                                           const std::string &Key) const {
@@ -242,13 +253,9 @@ std::optional<llvm::json::Object> collectInfo(const Context &Ctx,
     if (Ctx.cancelled())
       return std::nullopt;
     ProcessSpec Spec = appjailJailGet(Ctx.Tools, Jail, Kw);
-    std::optional<ProcessResult> R = Ctx.run(Spec, "appjail", Key);
+    std::optional<ProcessResult> R = Ctx.runOk(Spec, "appjail", Key);
     if (!R)
       return std::nullopt;
-    if (!R->succeeded()) {
-      Ctx.Report.failure(Key, describeExit(Spec, *R));
-      return std::nullopt;
-    }
     Info[Kw] = jsonString(parseJailGetValue(R->Stdout));
   }
   Ctx.Report.success(Key);
@@ -269,13 +276,9 @@ collectStats(const Context &Ctx, const std::string &Jail, bool Running) {
     return llvm::json::Object();
   const std::string Key = "rctl " + Jail;
   ProcessSpec Spec = rctlUsage(Ctx.Tools, Jail);
-  std::optional<ProcessResult> R = Ctx.run(Spec, "rctl", Key);
+  std::optional<ProcessResult> R = Ctx.runOk(Spec, "rctl", Key);
   if (!R)
     return std::nullopt;
-  if (!R->succeeded()) {
-    Ctx.Report.failure(Key, describeExit(Spec, *R));
-    return std::nullopt;
-  }
   llvm::Expected<RctlUsage> U = parseRctlUsage(R->Stdout);
   if (!U) {
     Ctx.Report.failure(Key, "`rctl -u jail:" + Jail +
@@ -299,13 +302,9 @@ collectCpuset(const Context &Ctx, const std::string &Jail, bool Running) {
     return llvm::json::Value(nullptr);
   const std::string Key = "cpuset " + Jail;
   ProcessSpec Spec = appjailCpuset(Ctx.Tools, Jail);
-  std::optional<ProcessResult> R = Ctx.run(Spec, "appjail", Key);
+  std::optional<ProcessResult> R = Ctx.runOk(Spec, "appjail", Key);
   if (!R)
     return std::nullopt;
-  if (!R->succeeded()) {
-    Ctx.Report.failure(Key, describeExit(Spec, *R));
-    return std::nullopt;
-  }
   std::string Text = chompOne(normalizeNewlines(R->Stdout)).str();
   if (llvm::Expected<std::vector<unsigned>> C = parseCpuset(Text); !C) {
     Ctx.Report.failure(Key, "`appjail cpuset " + Jail +
@@ -437,13 +436,9 @@ std::optional<std::vector<std::string>>
 state::listProjects(const Context &Ctx) {
   const std::string Key = "director ls";
   ProcessSpec Spec = directorList(Ctx.Tools);
-  std::optional<ProcessResult> R = Ctx.run(Spec, "director-ls", Key);
+  std::optional<ProcessResult> R = Ctx.runOk(Spec, "director-ls", Key);
   if (!R)
     return std::nullopt;
-  if (!R->succeeded()) {
-    Ctx.Report.failure(Key, describeExit(Spec, *R));
-    return std::nullopt;
-  }
   auto L = parseDirectorList(R->Stdout);
   if (!L) {
     Ctx.Report.failure(Key, "`appjail-director ls`: " +

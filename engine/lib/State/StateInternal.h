@@ -92,6 +92,11 @@ struct Context {
   std::optional<ProcessResult> run(ProcessSpec Spec,
                                    llvm::StringRef TimeoutName,
                                    const std::string &Key) const;
+  /// run(), and a non-zero exit is also a failure reported for Key (with
+  /// describeExit); the result only when the command succeeded.
+  std::optional<ProcessResult> runOk(const ProcessSpec &Spec,
+                                     llvm::StringRef TimeoutName,
+                                     const std::string &Key) const;
   /// The configured keywords of a `polling.keywords` group (the defaults
   /// when the group is absent).
   std::vector<std::string> keywords(llvm::StringRef Group) const;
