@@ -575,6 +575,7 @@ private:
   const Expr *expr(G::ExprContext *C);
   const Expr *primary(G::PrimaryContext *C);
   const Expr *str(G::StrContext *C);
+  void plainPath(G::StrContext *C, const char *What, Decl &D);
   const Expr *key(G::KeyContext *C);
   const Expr *map(G::MapLitContext *C);
   const Expr *binary(G::ExprContext *C, antlr4::Token *Op,
@@ -587,6 +588,21 @@ private:
   DiagnosticEngine &Diags;
 };
 
+/// The path of an import or env_file statement into D: a plain string
+/// (interpolation would make it depend on evaluation).
+void Builder::plainPath(G::StrContext *C, const char *What, Decl &D) {
+  const Expr *P = str(C);
+  D.PathRange = P->Range;
+  for (const StrPart &Part : P->Parts)
+    D.Path += Part.Text;
+  if (P->Parts.size() != 1 || P->Parts[0].Interp) {
+    Diags.emit(P->Range, diag::DslTypeMismatch, std::string(What),
+               std::string("a plain string"),
+               std::string("an interpolated string"));
+    Ok = false;
+  }
+}
+
 void Builder::file(G::FileContext *F) {
   for (G::StmtContext *S : F->stmt()) {
     Decl D;
@@ -595,30 +611,10 @@ void Builder::file(G::FileContext *F) {
       D.K = Decl::Kind::Import;
       D.Name = I->IDENT()->getText();
       D.NameRange = range(I->IDENT());
-      const Expr *P = str(I->str());
-      D.PathRange = P->Range;
-      for (const StrPart &Part : P->Parts)
-        D.Path += Part.Text;
-      if (P->Parts.size() != 1 || P->Parts[0].Interp) {
-        Diags.emit(P->Range, diag::DslTypeMismatch,
-                   std::string("an import path"),
-                   std::string("a plain string"),
-                   std::string("an interpolated string"));
-        Ok = false;
-      }
+      plainPath(I->str(), "an import path", D);
     } else if (auto *E = S->envFileStmt()) {
       D.K = Decl::Kind::EnvFile;
-      const Expr *P = str(E->str());
-      D.PathRange = P->Range;
-      for (const StrPart &Part : P->Parts)
-        D.Path += Part.Text;
-      if (P->Parts.size() != 1 || P->Parts[0].Interp) {
-        Diags.emit(P->Range, diag::DslTypeMismatch,
-                   std::string("an env_file path"),
-                   std::string("a plain string"),
-                   std::string("an interpolated string"));
-        Ok = false;
-      }
+      plainPath(E->str(), "an env_file path", D);
     } else if (auto *Lt = S->letStmt()) {
       D.K = Decl::Kind::Let;
       D.Name = Lt->IDENT()->getText();
